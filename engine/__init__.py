@@ -1,0 +1,39 @@
+"""chainrule's autograd engine: ``Value``, a scalar that records its computation graph.
+
+>>> from engine import Value
+>>> x = Value(2.0, label='x')
+>>> y = x * x + 1
+>>> y.backward()
+>>> y.data, x.grad
+(5.0, 4.0)
+"""
+
+from .ops import OPS, Op, register_op
+from .value import (
+    AnomalyError,
+    Value,
+    apply,
+    backward_pass,
+    detect_anomaly,
+    dot,
+    is_grad_enabled,
+    no_grad,
+    sum,
+    topological_order,
+)
+
+__all__ = [
+    "Value",
+    "OPS",
+    "Op",
+    "register_op",
+    "apply",
+    "sum",
+    "dot",
+    "no_grad",
+    "is_grad_enabled",
+    "detect_anomaly",
+    "AnomalyError",
+    "topological_order",
+    "backward_pass",
+]
