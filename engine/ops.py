@@ -50,7 +50,6 @@ class Op:
     note: str = ""
 
     def __str__(self) -> str:
-        # micrograd's draw_dot prints node._op; printing the symbol keeps its pictures.
         return self.symbol
 
     def __repr__(self) -> str:

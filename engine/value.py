@@ -81,20 +81,20 @@ class Value:
     # No per-node closure and no __dict__: a node is just these five fields.
     __slots__ = ("data", "grad", "_prev", "_op", "label")
 
-    def __init__(self, data: float, _children: Iterable[Value] = (), _op: str | Op = "", label: str = ""):
+    def __init__(self, data: float, _children: Iterable[Value] = (), _op: str = "", label: str = ""):
         self.data = _as_float(data)
         self.grad = 0.0
         self._prev = tuple(_children)
         for child in self._prev:
             if not isinstance(child, Value):
                 raise TypeError(f"Value: _children must be Values, got {type(child).__name__} {child!r}")
-        if isinstance(_op, str) and _op:
-            if _op not in OPS:
-                raise ValueError(f"Value: unknown op {_op!r}; known ops: {', '.join(OPS)}")
-            _op = OPS[_op]
-        if self._prev and not isinstance(_op, Op):
+        if not isinstance(_op, str):
+            raise TypeError(f"Value: _op must be an op name such as 'mul', got {type(_op).__name__} {_op!r}")
+        if _op:
+            _op = _resolve_op(_op, len(self._prev))
+        elif self._prev:
             raise ValueError("Value: a node with _children needs an _op to say how it was computed")
-        self._op = _op
+        self._op = _op  # the op's name in the OPS table ('mul'), or '' for a leaf
         if not isinstance(label, str):
             raise TypeError(f"Value: label must be a str, got {type(label).__name__} {label!r}")
         self.label = label
@@ -227,7 +227,7 @@ class Value:
         prev = self._prev
         if not prev:
             return ()
-        op = self._op
+        op = OPS[self._op]
         # One-, two- and many-input calls spelled out: unpacking a list per node is slow.
         if len(prev) == 2:
             a, b = prev
@@ -276,6 +276,16 @@ class Value:
         """Set ``.grad`` to 0.0 on this node and every node it depends on."""
         for node in topological_order(self):
             node.grad = 0.0
+
+
+def _resolve_op(name: str, n_inputs: int) -> str:
+    """An op name for Value(..., _op=...): a table name ('mul'), or a symbol ('*') as micrograd wrote it."""
+    if name in OPS:
+        return name
+    for op in OPS.values():
+        if op.symbol == name and op.arity in (None, n_inputs):
+            return op.name
+    raise ValueError(f"Value: unknown op {name!r}; known ops: {', '.join(OPS)}")
 
 
 def _data_or_none(other: object) -> float | None:
@@ -338,7 +348,7 @@ def apply(op: str | Op, *inputs: Value) -> Value:
     out.grad = 0.0
     if _grad_enabled:
         out._prev = inputs
-        out._op = op
+        out._op = op.name
     else:
         out._prev = ()
         out._op = ""
@@ -506,7 +516,7 @@ def _check_grads(node: Value, local: tuple) -> None:
     for i, parent in enumerate(node._prev):
         if not math.isfinite(parent.grad):
             raise AnomalyError(
-                f"detect_anomaly: backward through {node._op.name} node {_name(node)} "
+                f"detect_anomaly: backward through {node._op} node {_name(node)} "
                 f"(value {node.data!r}, grad {node.grad!r}) gave input {i} {_name(parent)} "
                 f"(value {parent.data!r}) the gradient {parent.grad!r}; local derivative {local[i]!r}"
             )
