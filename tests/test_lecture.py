@@ -34,7 +34,7 @@ def draw_dot(root):
     for n in nodes:
         uid = str(id(n))
         # for any value in the graph, create a rectangular ('record') node for it
-        dot.node(name=uid, label="{ %s | data %.4f | grad %.4f }" % (n.label, n.data, n.grad), shape="record")
+        dot.node(name=uid, label="{ %s | data %.4f | grad %.4f }" % (n.label, n.data, n.grad), shape="record")  # noqa: UP031
         if n._op:
             # if this value is a result of some operation, create an op node for it
             dot.node(name=uid + n._op, label=n._op)
@@ -194,7 +194,7 @@ def test_the_lectures_mlp_trains():
     xs = [[2.0, 3.0, -1.0], [3.0, -1.0, 0.5], [0.5, 1.0, 1.0], [1.0, 1.0, -1.0]]
     ys = [1.0, -1.0, -1.0, 1.0]
     first = None
-    for k in range(50):
+    for k in range(50):  # noqa: B007 - the lecture's loop
         ypred = [n(x) for x in xs]
         loss = sum((yout - ygt) ** 2 for ygt, yout in zip(ys, ypred))
         for p in n.parameters():
