@@ -1,1 +1,37 @@
-"""chainrule's neural-network library, built from ``engine.Value`` (work in progress)."""
+"""chainrule's neural-network library: modules, layers, losses and optimizers built from ``engine.Value``.
+
+The names follow PyTorch (``Module``, ``Linear``, ``SGD``, ``state_dict``) so what you learn
+here carries over, and micrograd's ``Neuron``, ``Layer`` and ``MLP`` keep their signatures.
+
+>>> from nn import MLP, manual_seed
+>>> manual_seed(0)
+>>> model = MLP(2, [16, 16, 1])
+>>> model.num_parameters()
+337
+"""
+
+from .functional import log_softmax, logsumexp, softmax
+from .init import default_rng, kaiming_uniform_, manual_seed, uniform_, xavier_uniform_
+from .layers import MLP, Layer, Linear, Neuron, ReLU, Sequential, Sigmoid, Tanh
+from .module import LoadResult, Module
+
+__all__ = [
+    "Module",
+    "LoadResult",
+    "Neuron",
+    "Layer",
+    "MLP",
+    "Linear",
+    "Sequential",
+    "ReLU",
+    "Tanh",
+    "Sigmoid",
+    "softmax",
+    "log_softmax",
+    "logsumexp",
+    "manual_seed",
+    "default_rng",
+    "uniform_",
+    "xavier_uniform_",
+    "kaiming_uniform_",
+]

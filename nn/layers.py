@@ -1,0 +1,312 @@
+"""The layers: micrograd's ``Neuron``, ``Layer`` and ``MLP``, and PyTorch's ``Linear`` and ``Sequential``.
+
+A neuron computes ``act(w . x + b)``; its weighted sum is one ``dot`` node of the graph,
+not ``2 * nin`` nodes of ``*`` and ``+``, which keeps graphs small and training fast.
+
+>>> from nn import MLP, manual_seed
+>>> manual_seed(1337)
+>>> model = MLP(2, [16, 16, 1])      # micrograd's moons model
+>>> model.num_parameters()
+337
+>>> round(model([2.0, -1.0]).data, 4)
+-1.5342
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from collections.abc import Iterator, Sequence
+
+from engine import Value, dot
+
+from .functional import activation as _activation_fn
+from .init import check_rng, initialize, uniform_
+from .module import Module
+
+__all__ = ["Neuron", "Layer", "MLP", "Linear", "Sequential", "ReLU", "Tanh", "Sigmoid"]
+
+
+def _check_size(where: str, what: str, n: object) -> int:
+    """A layer size: a positive int, else a TypeError or ValueError naming it."""
+    if isinstance(n, bool) or not isinstance(n, int):
+        raise TypeError(f"{where}: {what} must be a positive int, got {type(n).__name__} {n!r}")
+    if n < 1:
+        raise ValueError(f"{where}: {what} must be a positive int (at least 1), got {n}")
+    return n
+
+
+def _bad_input(module: Module, x: object, expected: int) -> None:
+    """Raise the error for an input of the wrong kind or length (kept off the fast path)."""
+    text = repr(x)
+    shown = text if len(text) <= 80 else text[:77] + "..."
+    try:
+        given = len(x)  # type: ignore[arg-type]
+    except TypeError:
+        raise TypeError(
+            f"{type(module).__name__}: expected a list of {expected} input feature(s) (Values or numbers), "
+            f"got {type(x).__name__} {shown}"
+        ) from None
+    raise ValueError(f"{type(module).__name__}: expected {expected} input feature(s), got {given}: {shown}")
+
+
+def _input_length(x: object) -> int:
+    try:
+        return len(x)  # type: ignore[arg-type]
+    except TypeError:
+        return -1
+
+
+class Neuron(Module):
+    """One neuron: ``act(w . x + b)`` with ``nin`` weights ``w`` and a bias ``b``.
+
+    ``nonlin=True`` means ReLU, as in micrograd; ``activation`` ('relu', 'tanh', 'sigmoid'
+    or 'linear') chooses another and wins over ``nonlin``.  Weights start uniform in
+    [-1, 1] and the bias at 0 (micrograd's), or by ``init='xavier_uniform'`` /
+    ``'kaiming_uniform'`` (``fan_out`` is the layer's width, used by xavier); ``rng`` is a
+    ``random.Random`` (default: nn's own, seeded by ``manual_seed``).
+
+    >>> n = Neuron(2, activation='tanh', rng=random.Random(0))
+    >>> n
+    Neuron(nin=2, activation='tanh')
+    >>> n([1.0, -2.0])
+    Value(data=-0.3301..., grad=0.0)
+    """
+
+    def __init__(
+        self,
+        nin: int,
+        nonlin: bool = True,
+        activation: str | None = None,
+        *,
+        init: str = "uniform",
+        fan_out: int = 1,
+        rng: random.Random | None = None,
+    ):
+        self.nin = _check_size("Neuron", "nin (the number of inputs)", nin)
+        if activation is None:
+            activation = "relu" if nonlin else "linear"
+        self._act = _activation_fn(activation, "Neuron: activation")
+        self.activation = activation
+        self.nonlin = activation != "linear"
+        w = [Value(0.0) for _ in range(nin)]
+        initialize(w, init, nin, fan_out, rng, "Neuron")
+        self.w = w
+        self.b = Value(0.0)
+
+    def forward(self, x: Sequence[Value | float]) -> Value:
+        if _input_length(x) != self.nin:
+            _bad_input(self, x, self.nin)
+        out = dot(self.w, x) + self.b
+        act = self._act
+        return out if act is None else act(out)
+
+    def extra_repr(self) -> str:
+        return f"nin={self.nin}, activation={self.activation!r}"
+
+
+class Layer(Module):
+    """``nout`` neurons reading the same ``nin`` inputs; keyword arguments go to each ``Neuron``.
+
+    Returns a list of ``nout`` Values, or a bare Value when ``nout == 1`` (as micrograd's does).
+
+    >>> layer = Layer(3, 2, activation='sigmoid', rng=random.Random(0))
+    >>> layer
+    Layer(nin=3, nout=2, activation='sigmoid')
+    >>> len(layer([1.0, 2.0, 3.0]))
+    2
+    """
+
+    def __init__(self, nin: int, nout: int, **kwargs):
+        self.nin = _check_size("Layer", "nin (the number of inputs)", nin)
+        self.nout = _check_size("Layer", "nout (the number of neurons)", nout)
+        self.neurons = [Neuron(nin, fan_out=nout, **kwargs) for _ in range(nout)]
+        self.activation = self.neurons[0].activation
+
+    def forward(self, x: Sequence[Value | float]) -> list[Value] | Value:
+        if _input_length(x) != self.nin:
+            _bad_input(self, x, self.nin)
+        out = [n(x) for n in self.neurons]
+        return out[0] if len(out) == 1 else out
+
+    def __repr__(self) -> str:
+        # One line, not one per neuron: the neurons only differ by their weights.
+        return f"Layer(nin={self.nin}, nout={self.nout}, activation={self.activation!r})"
+
+
+class MLP(Module):
+    """A multi-layer perceptron: ``MLP(nin, [h1, h2, ..., nout])``, micrograd's signature.
+
+    Hidden layers use ``activation`` (ReLU by default) and the last layer
+    ``output_activation`` (linear by default); or give ``activation`` as a list, one name
+    per layer.  ``init`` and ``rng`` go to every neuron.  The output is a list of Values,
+    or a bare Value when the last layer has one neuron.
+
+    >>> model = MLP(2, [4, 4, 1], activation='tanh', rng=random.Random(0))
+    >>> model
+    MLP(
+      (layers): [
+        (0): Layer(nin=2, nout=4, activation='tanh')
+        (1): Layer(nin=4, nout=4, activation='tanh')
+        (2): Layer(nin=4, nout=1, activation='linear')
+      ]
+    )
+    >>> model([0.5, -0.5])
+    Value(data=..., grad=0.0)
+    """
+
+    def __init__(
+        self,
+        nin: int,
+        nouts: Sequence[int],
+        activation: str | Sequence[str] = "relu",
+        output_activation: str | None = None,
+        *,
+        init: str = "uniform",
+        rng: random.Random | None = None,
+    ):
+        self.nin = _check_size("MLP", "nin (the number of inputs)", nin)
+        if isinstance(nouts, int) or not isinstance(nouts, Sequence) or not nouts:
+            raise ValueError(f"MLP: nouts must be a non-empty list of layer sizes such as [16, 16, 1], got {nouts!r}")
+        self.nouts = [_check_size("MLP", f"nouts[{i}]", n) for i, n in enumerate(nouts)]
+        if isinstance(activation, str):
+            acts = [activation] * (len(nouts) - 1) + [output_activation or "linear"]
+        else:
+            acts = list(activation)
+            if output_activation is not None:
+                raise ValueError("MLP: give output_activation only with a single activation name, not with a list")
+            if len(acts) != len(nouts):
+                raise ValueError(f"MLP: activation list needs one name per layer ({len(nouts)}), got {len(acts)}")
+        sizes = [nin, *self.nouts]
+        self.layers = [
+            Layer(sizes[i], sizes[i + 1], activation=acts[i], init=init, rng=rng) for i in range(len(self.nouts))
+        ]
+
+    def forward(self, x: Sequence[Value | float]) -> list[Value] | Value:
+        if _input_length(x) != self.nin:
+            _bad_input(self, x, self.nin)
+        for layer in self.layers:
+            if isinstance(x, Value):  # a one-neuron hidden layer returned a bare Value
+                x = [x]
+            x = layer(x)
+        return x
+
+
+class Linear(Module):
+    """``out_features`` weighted sums of ``in_features`` inputs, PyTorch's names and init.
+
+    ``weight`` is a list of ``out_features`` rows of ``in_features`` Values, ``bias`` a list of
+    ``out_features`` Values (or None with ``bias=False``); both start uniform in
+    [-1/sqrt(in_features), 1/sqrt(in_features)] as in PyTorch.  Always returns a list.
+
+    >>> lin = Linear(3, 2, rng=random.Random(0))
+    >>> lin
+    Linear(in_features=3, out_features=2, bias=True)
+    >>> [name for name, _ in lin.named_parameters()][:4]
+    ['weight.0.0', 'weight.0.1', 'weight.0.2', 'weight.1.0']
+    """
+
+    def __init__(self, in_features: int, out_features: int, bias: bool = True, *, rng: random.Random | None = None):
+        self.in_features = _check_size("Linear", "in_features", in_features)
+        self.out_features = _check_size("Linear", "out_features", out_features)
+        rng = check_rng(rng, "Linear")
+        bound = 1.0 / math.sqrt(in_features)
+        weight = [[Value(0.0) for _ in range(in_features)] for _ in range(out_features)]
+        for row in weight:
+            uniform_(row, -bound, bound, rng=rng)
+        self.weight = weight
+        if bias:
+            b = [Value(0.0) for _ in range(out_features)]
+            uniform_(b, -bound, bound, rng=rng)
+            self.bias = b
+        else:
+            self.bias = None
+
+    def forward(self, x: Sequence[Value | float]) -> list[Value]:
+        if _input_length(x) != self.in_features:
+            _bad_input(self, x, self.in_features)
+        if self.bias is None:
+            return [dot(row, x) for row in self.weight]
+        return [dot(row, x) + b for row, b in zip(self.weight, self.bias)]
+
+    def extra_repr(self) -> str:
+        return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"
+
+
+class _Elementwise(Module):
+    """An activation applied to each Value of a list (or to one Value)."""
+
+    _name = "linear"
+
+    def forward(self, x: Sequence[Value] | Value) -> list[Value] | Value:
+        act = _activation_fn(self._name)
+        if isinstance(x, Value):
+            return act(x)
+        return [act(v if isinstance(v, Value) else Value(v)) for v in x]
+
+
+class ReLU(_Elementwise):
+    """max(x, 0) on each Value.  NB: torch.nn.ReLU.
+
+    >>> ReLU()([Value(-1.0), Value(2.0)])
+    [Value(data=0.0, grad=0.0), Value(data=2.0, grad=0.0)]
+    """
+
+    _name = "relu"
+
+
+class Tanh(_Elementwise):
+    """tanh on each Value.  NB: torch.nn.Tanh.
+
+    >>> Tanh()(Value(0.0))
+    Value(data=0.0, grad=0.0)
+    """
+
+    _name = "tanh"
+
+
+class Sigmoid(_Elementwise):
+    """1 / (1 + e**-x) on each Value.  NB: torch.nn.Sigmoid.
+
+    >>> Sigmoid()(Value(0.0))
+    Value(data=0.5, grad=0.0)
+    """
+
+    _name = "sigmoid"
+
+
+class Sequential(Module):
+    """Modules applied one after the other; the children are named '0', '1', ... as in PyTorch.
+
+    >>> net = Sequential(Linear(2, 4, rng=random.Random(0)), ReLU(), Linear(4, 1, rng=random.Random(1)))
+    >>> net
+    Sequential(
+      (0): Linear(in_features=2, out_features=4, bias=True)
+      (1): ReLU()
+      (2): Linear(in_features=4, out_features=1, bias=True)
+    )
+    >>> net.named_parameters()[0][0], len(net([1.0, 2.0]))
+    ('0.weight.0.0', 1)
+    """
+
+    def __init__(self, *modules: Module):
+        for i, m in enumerate(modules):
+            if not isinstance(m, Module):
+                raise TypeError(f"Sequential: argument {i} must be a Module, got {type(m).__name__} {m!r}")
+        for i, m in enumerate(modules):
+            setattr(self, str(i), m)
+        self._sequence = tuple(modules)
+
+    def forward(self, x):
+        for m in self._sequence:
+            x = m(x)
+        return x
+
+    def __len__(self) -> int:
+        return len(self._sequence)
+
+    def __getitem__(self, i: int) -> Module:
+        return self._sequence[i]
+
+    def __iter__(self) -> Iterator[Module]:
+        return iter(self._sequence)
