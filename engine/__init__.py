@@ -8,6 +8,8 @@
 (5.0, 4.0)
 """
 
+from .forward_mode import jvp, tangents
+from .gradcheck import GradcheckError, assert_gradients_close, gradcheck, gradcheck_module
 from .ops import OPS, Op, register_op
 from .value import (
     AnomalyError,
@@ -36,4 +38,10 @@ __all__ = [
     "AnomalyError",
     "topological_order",
     "backward_pass",
+    "gradcheck",
+    "gradcheck_module",
+    "GradcheckError",
+    "assert_gradients_close",
+    "jvp",
+    "tangents",
 ]

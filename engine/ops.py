@@ -55,6 +55,17 @@ class Op:
     def __repr__(self) -> str:
         return f"Op({self.name!r}, symbol={self.symbol!r})"
 
+    def __call__(self, *inputs):
+        """Apply the op to Values (numbers become constants), so ``register_op``'s result is a function.
+
+        >>> from engine import Value
+        >>> OPS["tanh"](Value(0.0))
+        Value(data=0.0, grad=0.0)
+        """
+        from .value import Value, apply  # value.py imports this module, so not at the top
+
+        return apply(self, *(x if isinstance(x, Value) else Value(x) for x in inputs))
+
     @property
     def is_infix(self) -> bool:
         """True for ops written between their two inputs (``a * b``) rather than as calls."""
