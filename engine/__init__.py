@@ -10,6 +10,7 @@
 
 from .forward_mode import jvp, tangents
 from .gradcheck import GradcheckError, assert_gradients_close, gradcheck, gradcheck_module
+from .graph import GraphvizNotFoundError, draw_dot, format_graph, render
 from .ops import OPS, Op, register_op
 from .value import (
     AnomalyError,
@@ -44,4 +45,8 @@ __all__ = [
     "assert_gradients_close",
     "jvp",
     "tangents",
+    "format_graph",
+    "draw_dot",
+    "render",
+    "GraphvizNotFoundError",
 ]
