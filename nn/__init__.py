@@ -10,10 +10,13 @@ here carries over, and micrograd's ``Neuron``, ``Layer`` and ``MLP`` keep their 
 337
 """
 
+from . import datasets
 from .functional import log_softmax, logsumexp, softmax
 from .init import default_rng, kaiming_uniform_, manual_seed, uniform_, xavier_uniform_
 from .layers import MLP, Layer, Linear, Neuron, ReLU, Sequential, Sigmoid, Tanh
+from .losses import binary_cross_entropy_with_logits, cross_entropy, hinge_loss, mse_loss
 from .module import LoadResult, Module
+from .optim import SGD, Adam, Optimizer
 
 __all__ = [
     "Module",
@@ -26,6 +29,14 @@ __all__ = [
     "ReLU",
     "Tanh",
     "Sigmoid",
+    "mse_loss",
+    "hinge_loss",
+    "binary_cross_entropy_with_logits",
+    "cross_entropy",
+    "Optimizer",
+    "SGD",
+    "Adam",
+    "datasets",
     "softmax",
     "log_softmax",
     "logsumexp",
