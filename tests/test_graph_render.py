@@ -1,0 +1,183 @@
+"""engine.draw_dot and engine.render with the installed Graphviz: the SVG is read back with an XML parser."""
+
+import os
+import random
+import subprocess
+import sys
+import textwrap
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+import engine
+from demos.draw_graph import lecture_neuron
+from engine import Value, draw_dot, render, topological_order
+
+ROOT = Path(__file__).resolve().parent.parent
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+def svg_groups(svg_text):
+    """{'node': {title: [texts]}, 'edge': {...}, 'cluster': {...}} from Graphviz's SVG."""
+    groups = {"node": {}, "edge": {}, "cluster": {}}
+    for g in ET.fromstring(svg_text).iter(SVG + "g"):
+        kind = g.get("class")
+        if kind in groups:
+            title = g.find(SVG + "title").text
+            groups[kind][title] = [t.text for t in g.iter(SVG + "text")]
+    return groups
+
+
+def test_lecture_neuron_svg_has_every_node_edge_label_data_and_grad(tmp_path):
+    o = lecture_neuron()
+    path = render(o, tmp_path / "neuron.svg")
+    assert path == tmp_path / "neuron.svg"
+    groups = svg_groups(path.read_text())
+    order = topological_order(o)
+    computed = [n for n in order if n._prev]
+    assert len(groups["node"]) == len(order) + len(computed) == 15
+    assert len(groups["edge"]) == sum(len(n._prev) for n in order) + len(computed) == 14
+    for i, node in enumerate(order):
+        assert groups["node"][f"n{i}"] == [node.label, f"data {node.data:.4f}", f"grad {node.grad:.4f}"]
+    assert groups["node"][f"n{len(order) - 1}"] == ["o", "data 0.7071", "grad 1.0000"]
+    assert groups["node"][f"n{order.index(o._prev[0]._prev[0]._prev[0]._prev[0])}"][2] == "grad -1.5000"  # x1
+    assert sorted(texts[0] for title, texts in groups["node"].items() if title.endswith("_op")) == [
+        "*", "*", "+", "+", "tanh",
+    ]
+
+
+def test_png_and_pdf_have_their_signatures(tmp_path):
+    o = lecture_neuron()
+    assert render(o, tmp_path / "neuron.png").read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
+    assert render(o, str(tmp_path / "sub" / "neuron.PDF")).read_bytes().startswith(b"%PDF-")
+    with pytest.raises(ValueError, match=r"cannot tell the format from '.*neuron\.jpg'; end the file name with .svg"):
+        render(o, tmp_path / "neuron.jpg")
+    with pytest.raises(TypeError, match="the format comes from the file suffix"):
+        render(o, tmp_path / "neuron.svg", format="png")
+
+
+PROGRAM = """
+import random, sys
+from engine import draw_dot
+from demos.draw_graph import lecture_neuron
+from nn import MLP
+junk = [object() for _ in range(int(sys.argv[1]))]  # moves every id()
+o = lecture_neuron()
+model = MLP(2, [3, 1], rng=random.Random(0))
+y = model([1.0, -1.0])
+y.backward()
+print(draw_dot(o).source)
+print(draw_dot(y, params=model, cluster=True, color_by_grad=True).source)
+"""
+
+
+def test_dot_source_is_identical_across_builds_and_processes():
+    assert draw_dot(lecture_neuron()).source == draw_dot(lecture_neuron()).source
+    outputs = [
+        subprocess.run(
+            [sys.executable, "-c", PROGRAM, str(n)],
+            cwd=ROOT,
+            env={**os.environ, "PYTHONHASHSEED": str(seed)},
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        for n, seed in ((0, 1), (5000, 2))
+    ]
+    assert outputs[0] == outputs[1]
+    assert "n0 [label=" in outputs[0] and "subgraph cluster_" in outputs[0]
+
+
+HOSTILE = ["{a|b}", "<x>", '"q"', "back\\slash", "end\\", "<b>bold</b>", "\\n", '\\"', "ünï θ", "|"]
+
+
+def test_hostile_labels_render_as_written():
+    values = [Value(float(i), label=label) for i, label in enumerate(HOSTILE)]
+    y = engine.sum(values)
+    y.label = "} | {"
+    source = draw_dot(y).source
+    result = subprocess.run(["dot", "-Tsvg"], input=source.encode(), capture_output=True, check=True)
+    assert result.stderr == b""  # no syntax warnings from dot
+    nodes = svg_groups(result.stdout)["node"]
+    order = topological_order(y)
+    for value in values + [y]:
+        assert nodes[f"n{order.index(value)}"][0] == value.label
+    assert len(nodes) == len(values) + 2
+
+
+def test_hostile_op_symbol_renders_as_written():
+    engine.register_op("cmp", lambda a, b: a - b, lambda out, a, b: (1.0, -1.0), '<"|>', arity=2)
+    try:
+        y = engine.apply("cmp", Value(1.0, label="a"), Value(2.0, label="b"))
+        nodes = svg_groups(draw_dot(y).pipe(format="svg").decode())["node"]
+        assert nodes["n2_op"] == ['<"|>']
+    finally:
+        del engine.OPS["cmp"]
+
+
+def test_highlighted_node_is_drawn_red_and_thick():
+    o = lecture_neuron()
+    order = topological_order(o)
+    svg = draw_dot(o, highlight=[o], done=order[:-1]).pipe(format="svg").decode()
+    shapes = {
+        g.find(SVG + "title").text: next(el for el in g.iter() if el.tag in (SVG + "polygon", SVG + "ellipse"))
+        for g in ET.fromstring(svg).iter(SVG + "g")
+        if g.get("class") == "node"
+    }
+    last = len(order) - 1
+    assert shapes[f"n{last}"].get("stroke") == "#d62728" and shapes[f"n{last}"].get("stroke-width") == "3"
+    assert shapes[f"n{last}_op"].get("stroke") == "#d62728"
+    assert shapes["n0"].get("stroke") == "#2ca02c"
+
+
+def test_mlp_with_clusters_renders_every_node_and_each_neuron_box(tmp_path):
+    from nn import MLP
+
+    model = MLP(2, [4, 4, 1], rng=random.Random(1))
+    y = model([0.5, -1.0])
+    y.backward()
+    path = render(y, tmp_path / "mlp.svg", params=model, cluster=True, color_by_grad=True)
+    groups = svg_groups(path.read_text())
+    order = topological_order(y)
+    computed = [n for n in order if n._prev]
+    assert len(groups["node"]) == len(order) + len(computed)
+    assert len(groups["edge"]) == sum(len(n._prev) for n in order) + len(computed)
+    assert sorted(texts[0] for texts in groups["cluster"].values()) == sorted(
+        ["layers.0", "layers.1", "layers.2"] + [f"neurons.{i}" for i in range(4)] * 2 + ["neurons.0"]
+    )
+    index = {node: i for i, node in enumerate(order)}
+    for name, p in model.named_parameters():
+        short = name.split(".", 4)[-1]  # 'w.1' or 'b'
+        assert groups["node"][f"n{index[p]}"] == [short, f"data {p.data:.4f}", f"grad {p.grad:.4f}"]
+
+
+MISSING_DOT = """
+from engine import GraphvizNotFoundError, Value, draw_dot, render
+import graphviz
+y = (Value(2.0, label='x') * 3).tanh()
+print('source ok', 'shape=record' in draw_dot(y).source)
+for attempt in (lambda: render(y, 'never.svg'), lambda: draw_dot(y).pipe(), lambda: draw_dot(y)._repr_mimebundle_()):
+    try:
+        attempt()
+    except GraphvizNotFoundError as err:
+        print(isinstance(err, RuntimeError), isinstance(err, graphviz.ExecutableNotFound), err)
+"""
+
+
+def test_missing_dot_says_how_to_install_it_while_source_still_works(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(MISSING_DOT)],
+        cwd=tmp_path,
+        env={"PATH": str(tmp_path), "PYTHONPATH": str(ROOT)},  # a PATH with no dot on it
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0] == "source ok True"
+    assert len(lines) == 4
+    for line in lines[1:]:
+        assert line.startswith("True True Graphviz's dot program was not found; install it: ")
+        assert "apt-get install graphviz" in line and "brew install graphviz" in line
+    assert not (tmp_path / "never.svg").exists()
