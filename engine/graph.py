@@ -379,8 +379,8 @@ def _clusters(order: list[Value], kinds: dict, param_names: dict[Value, str]) ->
 
     A neuron is dot(w, x) + b, then maybe an activation.  A node is the neuron's when it
     takes one of the neuron's parameters directly, or when all its non-constant inputs are
-    such nodes (a chain of + adding the w*x terms); one single-input op after them (the
-    activation) joins too.  Constants go with the node that uses them.
+    such nodes (a chain of + adding the w*x terms); one function of them alone (the
+    activation: tanh(n), not n - 1) joins too.  Constants go with the node that uses them.
     """
     owner: dict[Value, str] = {}
     core: set[Value] = set()  # the neuron's nodes before its activation
@@ -398,9 +398,11 @@ def _clusters(order: list[Value], kinds: dict, param_names: dict[Value, str]) ->
                 owner[node] = used.pop()
                 core.add(node)
         elif others and all(c in core for c in others) and len({owner[c] for c in others}) == 1:
-            owner[node] = owner[others[0]]
             if len(others) >= 2:
-                core.add(node)  # with one input it is the activation, and ends the neuron
+                owner[node] = owner[others[0]]
+                core.add(node)
+            elif OPS[node._op].symbol.isidentifier():  # tanh(n), leaky_relu(n, 0.01), not n - 1
+                owner[node] = owner[others[0]]  # the activation, which ends the neuron
         if node in owner:
             for child in node._prev:
                 if kinds[child] == CONSTANT:
