@@ -12,6 +12,7 @@ from .forward_mode import jvp, tangents
 from .gradcheck import GradcheckError, assert_gradients_close, gradcheck, gradcheck_module
 from .graph import GraphvizNotFoundError, draw_dot, format_graph, render
 from .ops import OPS, Op, register_op
+from .stepper import GraphChangedError, Step, Stepper, backward_steps, forward_steps
 from .value import (
     AnomalyError,
     Value,
@@ -49,4 +50,9 @@ __all__ = [
     "draw_dot",
     "render",
     "GraphvizNotFoundError",
+    "backward_steps",
+    "forward_steps",
+    "Step",
+    "Stepper",
+    "GraphChangedError",
 ]
