@@ -140,6 +140,11 @@ def plot_boundary(plt, model: MLP, X: list[list[float]], y: list[int], path: str
         ax.scatter([p[0] for p in pts], [p[1] for p in pts], c=color, marker=marker, s=25, label=f"label {label:+d}")
     ax.set_title("moons: decision boundary of MLP(2, [16, 16, 1])")
     ax.legend(loc="lower left")
+    return save_figure(plt, fig, path)
+
+
+def save_figure(plt, fig, path: str) -> str:
+    """Write ``fig`` to ``path`` as a PNG, making its folder first; returns the path."""
     os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
     fig.savefig(path, dpi=100, bbox_inches="tight")
     plt.close(fig)
