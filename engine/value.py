@@ -242,8 +242,13 @@ class Value:
                 f"at node {_name(self)}; it must return one d(out)/d(input) per input"
             )
         grad = self.grad
-        for parent, d in zip(prev, local):
-            parent.grad += d * grad  # the chain rule: d(L)/d(parent) += d(self)/d(parent) * d(L)/d(self)
+        if len(local) == 2:  # most nodes: the loop below, unrolled
+            a, b = prev
+            a.grad += local[0] * grad
+            b.grad += local[1] * grad
+        else:
+            for parent, d in zip(prev, local):
+                parent.grad += d * grad  # the chain rule: d(L)/d(parent) += d(self)/d(parent) * d(L)/d(self)
         if _detect_anomaly:
             _check_grads(self, local)
         return local
@@ -315,17 +320,44 @@ def _lift(x: object) -> Value | None:
     """A Value as is; a plain number as a new constant leaf; anything else None."""
     if isinstance(x, Value):
         return x
-    if isinstance(x, numbers.Real) and not isinstance(x, bool):
-        return Value(float(x))
+    # float and int first: the isinstance test against the numbers.Real ABC is slow.
+    if type(x) is float or type(x) is int or (isinstance(x, numbers.Real) and not isinstance(x, bool)):
+        return _node(float(x), (), "")
     return None
 
 
 def _binary(name: str, a: object, b: object):
     """The operators' common path: lift plain numbers, or let Python raise its TypeError."""
-    a, b = _lift(a), _lift(b)
+    if type(a) is not Value:
+        a = _lift(a)
+    if type(b) is not Value:
+        b = _lift(b)
     if a is None or b is None:
         return NotImplemented
-    return apply(name, a, b)
+    op = OPS[name]
+    if op.check is None and _grad_enabled and not _detect_anomaly:
+        # The common case (add, sub, mul, ...) without apply's generality: most nodes come
+        # through here.  Any error is left to apply, which explains it.
+        try:
+            data = op.forward(a.data, b.data)
+        except Exception:
+            return apply(op, a, b)
+        return _node(data if type(data) is float else float(data), (a, b), name)
+    return apply(op, a, b)
+
+
+def _node(data: float, inputs: tuple, op_name: str) -> Value:
+    """A new node, made without ``__init__``'s checks: its callers have done them."""
+    out = _new_value(Value)
+    out.data = data
+    out.grad = 0.0
+    out._prev = inputs
+    out._op = op_name
+    out.label = ""
+    return out
+
+
+_new_value = object.__new__
 
 
 def apply(op: str | Op, *inputs: Value) -> Value:
@@ -341,7 +373,8 @@ def apply(op: str | Op, *inputs: Value) -> Value:
             raise ValueError(f"apply: unknown op {op!r}; known ops: {', '.join(OPS)}") from None
     if op.arity is not None and len(inputs) != op.arity:
         raise TypeError(f"{op.name}: takes {op.arity} input(s), got {len(inputs)}")
-    args = [v.data for v in inputs]
+    # One input spelled out: a list comprehension per node is slow.
+    args = (inputs[0].data,) if len(inputs) == 1 else [v.data for v in inputs]
     if op.check is not None:
         problem = op.check(*args)
         if problem:
@@ -355,16 +388,9 @@ def apply(op: str | Op, *inputs: Value) -> Value:
     except (ValueError, ZeroDivisionError) as err:
         # A domain the table's check did not foresee (custom ops): keep the context.
         raise ValueError(f"{op.name}: {err}, got {_describe(op, inputs)}") from err
-    out = Value.__new__(Value)
-    out.data = float(data)
-    out.grad = 0.0
-    if _grad_enabled:
-        out._prev = inputs
-        out._op = op.name
-    else:
-        out._prev = ()
-        out._op = ""
-    out.label = ""
+    if type(data) is not float:  # a custom op may return an int
+        data = float(data)
+    out = _node(data, inputs, op.name) if _grad_enabled else _node(data, (), "")
     if _detect_anomaly and not math.isfinite(out.data):
         raise AnomalyError(f"detect_anomaly: {op.name} produced {out.data!r} from {_describe(op, inputs)}")
     return out
@@ -435,20 +461,20 @@ def topological_order(root: Value) -> list[Value]:
     if not isinstance(root, Value):
         raise TypeError(f"topological_order: expected a Value, got {type(root).__name__} {root!r}")
     order: list[Value] = []
-    visited = set()
-    # Each entry is (node, inputs_done): a node is pushed once to visit its inputs and
-    # once more, below them, to be listed after they all are.
-    stack = [(root, False)]
+    visited = {root}
+    # Each stack entry is a node and an iterator over its inputs not yet looked at: the
+    # walk goes down the first unvisited input, and lists a node once its inputs run out.
+    stack = [(root, iter(root._prev))]
     while stack:
-        node, inputs_done = stack.pop()
-        if inputs_done:
+        node, inputs = stack[-1]
+        for child in inputs:
+            if child not in visited:
+                visited.add(child)
+                stack.append((child, iter(child._prev)))
+                break
+        else:
+            stack.pop()
             order.append(node)
-        elif node not in visited:
-            visited.add(node)
-            stack.append((node, True))
-            for child in reversed(node._prev):
-                if child not in visited:
-                    stack.append((child, False))
     return order
 
 
