@@ -1,5 +1,8 @@
 """Draw the lecture's neuron and a small MLP as computation graphs: text, then SVG and PNG files.
 
+Pictures: the neuron; ``MLP(2, [4, 4, 1])`` on one input with a box per neuron and layer;
+the same model on a batch of four, each use of a neuron collapsed into one box.
+
 Run it with ``python -m demos.draw_graph`` (``--out DIR`` to write elsewhere than ``out/``);
 each ``# %%`` cell can also be pasted into a REPL or a notebook, where ``draw_dot(o)``
 shows the picture inline.
@@ -12,10 +15,11 @@ import random
 import sys
 from pathlib import Path
 
+import engine
 from engine import GraphvizNotFoundError, Value, draw_dot, format_graph, render
 from nn import MLP
 
-__all__ = ["lecture_neuron", "small_mlp", "main"]
+__all__ = ["lecture_neuron", "small_mlp", "batch_loss", "main"]
 
 
 # %% The lecture's neuron: o = tanh(x1*w1 + x2*w2 + b), after backward.
@@ -65,6 +69,22 @@ def small_mlp(seed: int = 0) -> tuple[MLP, Value]:
     return model, loss
 
 
+# %% The same model on a batch: each use of a neuron drawn as one box, so it stays readable.
+def batch_loss(model: MLP, n: int = 4) -> tuple[list[list[Value]], Value]:
+    """``n`` labelled examples and the summed squared error of ``model`` on them, after backward.
+
+    >>> model, _ = small_mlp()
+    >>> xs, loss = batch_loss(model)
+    >>> len(xs), loss.grad
+    (4, 1.0)
+    """
+    xs = [[Value(0.5 * i, label=f"x{i}.0"), Value(1.0 - i, label=f"x{i}.1")] for i in range(n)]
+    loss = engine.sum([(model(x) - 1.0) ** 2 for x in xs])
+    loss.label = "loss"
+    loss.backward()
+    return xs, loss
+
+
 def main(argv: list[str] | None = None) -> int:
     """Print both graphs as text, write them as SVG and PNG, and say where."""
     parser = argparse.ArgumentParser(prog="python -m demos.draw_graph", description=__doc__.splitlines()[0])
@@ -84,6 +104,7 @@ def main(argv: list[str] | None = None) -> int:
         ("neuron", o, {}),
         # Each neuron and layer in its own box, edges coloured by the gradient they carry.
         ("mlp", loss, {"params": model, "cluster": True, "color_by_grad": True}),
+        ("mlp_batch", batch_loss(model)[1], {"params": model, "cluster": True, "collapse": True}),
     ]
     try:
         for name, root, options in pictures:

@@ -378,9 +378,10 @@ def _clusters(order: list[Value], kinds: dict, param_names: dict[Value, str]) ->
     """Which neuron each node belongs to, by the dotted names of the parameters it uses.
 
     A neuron is dot(w, x) + b, then maybe an activation.  A node is the neuron's when it
-    takes one of the neuron's parameters directly, or when all its non-constant inputs are
-    such nodes (a chain of + adding the w*x terms); one function of them alone (the
-    activation: tanh(n), not n - 1) joins too.  Constants go with the node that uses them.
+    takes the neuron's parameters and something else (w . x, n + b; not a penalty p * p),
+    or when all its non-constant inputs are such nodes (a chain of + adding the w*x terms);
+    one function of them alone (the activation: tanh(n), not n - 1) joins too.  Constants
+    go with the node that uses them.
     """
     owner: dict[Value, str] = {}
     core: set[Value] = set()  # the neuron's nodes before its activation
@@ -391,10 +392,12 @@ def _clusters(order: list[Value], kinds: dict, param_names: dict[Value, str]) ->
             continue
         if not node._prev:
             continue
-        used = {owner.get(c, "") for c in node._prev if kinds[c] == PARAM}
+        params = [c for c in node._prev if kinds[c] == PARAM]
+        used = {owner.get(c, "") for c in params}
         others = [c for c in node._prev if kinds[c] not in (PARAM, CONSTANT)]
         if used:
-            if len(used) == 1 and "" not in used:
+            # A weight penalty (p * p, p ** 2, abs(p)) uses parameters but is no part of a neuron.
+            if len(used) == 1 and "" not in used and len(params) < len(node._prev) and node._op != "pow":
                 owner[node] = used.pop()
                 core.add(node)
         elif others and all(c in core for c in others) and len({owner[c] for c in others}) == 1:
@@ -408,6 +411,40 @@ def _clusters(order: list[Value], kinds: dict, param_names: dict[Value, str]) ->
                 if kinds[child] == CONSTANT:
                     owner[child] = owner[node]
     return owner
+
+
+def _collapse(order: list[Value], kinds: dict, owner: dict[Value, str]) -> tuple[dict, set]:
+    """For collapse=True: each use of a neuron as one node.
+
+    Returns ({node: the output node of its neuron's use}, {nodes not drawn}).  A use is the
+    neuron's nodes joined through their inputs (one per example in a batch); its output is
+    the last of them.  The neuron's parameters are not drawn unless a node outside a
+    neuron uses them (a weight penalty, say).
+    """
+    parent: dict[Value, Value] = {}
+
+    def find(node: Value) -> Value:
+        while parent[node] is not node:
+            parent[node] = parent[parent[node]]
+            node = parent[node]
+        return node
+
+    consumer: dict[Value, Value] = {}
+    for node in order:
+        if not node._prev or node not in owner:
+            continue
+        parent[node] = node
+        for child in node._prev:
+            if child in parent and owner[child] == owner[node]:
+                parent[find(child)] = node  # the later node becomes the use's output
+            elif kinds[child] == CONSTANT:
+                consumer[child] = node
+    rep = {node: find(node) for node in parent}
+    rep.update({c: rep[node] for c, node in consumer.items()})
+    used_outside = {c for node in order if node not in rep for c in node._prev}
+    hidden = {node for node, r in rep.items() if r is not node}
+    hidden |= {n for n in owner if kinds[n] == PARAM and n not in used_outside}
+    return rep, hidden
 
 
 def _cluster_path(group: str) -> list[str]:
@@ -430,6 +467,7 @@ def draw_dot(
     color_by_grad: bool = False,
     params: object = None,
     cluster: bool = False,
+    collapse: bool = False,
     max_nodes: int = 2000,
     digits: int = 4,
 ) -> graphviz.Digraph:
@@ -458,6 +496,9 @@ def draw_dot(
       params=model        name parameters by ``model.named_parameters()``
       cluster=True        with params, draw a box around each neuron and each layer,
                           by the dotted names ('layers.0.neurons.3.w.1')
+      collapse=True       with params, draw each use of a neuron as one rounded box
+                          'neurons.3 (tanh) | data | grad' holding its output, with its
+                          parameters and inner steps left out: big models stay drawable
       max_nodes=2000      refuse graphs with more Values (Graphviz gets slow), see below
       digits=4            decimals shown for data and grad
 
@@ -480,24 +521,28 @@ def draw_dot(
     order = _order(root, "draw_dot")
     if isinstance(max_nodes, bool) or not isinstance(max_nodes, int) or max_nodes < 1:
         raise ValueError(f"draw_dot: max_nodes must be a positive int, got {max_nodes!r}")
-    if len(order) > max_nodes:
-        raise ValueError(
-            f"draw_dot: this graph has {len(order)} nodes, more than max_nodes={max_nodes}; "
-            f"Graphviz gets slow and the picture unreadable at that size. Pass max_nodes={len(order)} "
-            f"to draw it anyway, draw a smaller part (one example's loss rather than the batch's), "
-            f"or print it with engine.format_graph(root), which collapses the middle."
-        )
     if rankdir not in ("LR", "RL", "TB", "BT"):
         raise ValueError(f"draw_dot: rankdir must be 'LR', 'RL', 'TB' or 'BT', got {rankdir!r}")
     param_names = _param_names(params, "draw_dot")
-    if cluster and not param_names:
-        raise ValueError("draw_dot: cluster=True groups nodes by parameter names; pass params=model too")
+    for flag, on in (("cluster", cluster), ("collapse", collapse)):
+        if on and not param_names:
+            raise ValueError(f"draw_dot: {flag}=True groups nodes by parameter names; pass params=model too")
     kinds = _kinds(order, param_names)
     names = _names(order, kinds, param_names, 6)
     index = {node: i for i, node in enumerate(order)}
     highlight = _as_set(highlight, "highlight")
     done = _as_set(done, "done")
-    owner = _clusters(order, kinds, param_names) if cluster else {}
+    owner = _clusters(order, kinds, param_names) if cluster or collapse else {}
+    rep, hidden = _collapse(order, kinds, owner) if collapse else ({}, set())
+    drawn = len(order) - len(hidden)
+    if drawn > max_nodes:
+        hint = "" if collapse else ", draw each neuron as one box with params=model, collapse=True"
+        raise ValueError(
+            f"draw_dot: this graph has {drawn} nodes, more than max_nodes={max_nodes}; "
+            f"Graphviz gets slow and the picture unreadable at that size. Pass max_nodes={drawn} "
+            f"to draw it anyway{hint}, draw a smaller part (one example's loss rather than the batch's), "
+            f"or print it with engine.format_graph(root), which collapses the middle."
+        )
 
     flows = {node: _edge_flows(node) for node in order if node._prev} if color_by_grad else {}
     magnitudes = [abs(g) for g in (n.grad for n in order)] + [abs(f) for fs in flows.values() for f in fs]
@@ -511,24 +556,59 @@ def draw_dot(
 
     def place(node: Value) -> list:
         branch = tree
-        for group in _cluster_path(owner.get(node, "")):
+        where = owner.get(node, "") if cluster else ""
+        if collapse and where:
+            where = _owner(where)  # the neuron is the box itself; its layer is the frame
+        for group in _cluster_path(where):
             branch = branch["children"].setdefault(group, {"nodes": [], "children": {}})
         return branch["nodes"]
 
-    edges = []
+    def input_edge(node: Value, j: int, child: Value, target: str) -> None:
+        """The edge from input j of node into target (its op, or its collapsed neuron)."""
+        source = rep.get(child, child)
+        if child in hidden and source is child:
+            return  # a parameter inside a collapsed neuron
+        attrs = {}
+        if node in highlight:
+            attrs = {"color": _HIGHLIGHT, "penwidth": "2"}
+        elif color_by_grad:
+            flow = flows[node][j]
+            attrs = {
+                "color": _grad_colour(scale(flow)),
+                "penwidth": f"{1 + 3 * scale(flow):.2f}",
+                "tooltip": f"{names[child]} gets {_num(flow, 6)} from {names[node]}",
+            }
+        edge = (f"n{index[source]}", target)
+        if source is not rep.get(node) and edge not in seen:
+            seen.add(edge)
+            edges.append((*edge, attrs))
+
+    edges: list = []
+    seen: set = set()
     for i, node in enumerate(order):
         kind = kinds[node]
+        if node in hidden:
+            for j, child in enumerate(node._prev):
+                input_edge(node, j, child, f"n{index[rep[node]]}")
+            continue
+        collapsed = rep.get(node) is node
         name = "" if kind == CONSTANT else names[node]
         if kind == PARAM and owner.get(node) and name.startswith(owner[node] + "."):
             name = name[len(owner[node]) + 1 :]  # 'w.1' inside the box of 'layers.0.neurons.3'
+        if collapsed:  # a use of a neuron, named by its place in its layer: 'neurons.3 (tanh)'
+            group, act = owner[node], OPS[node._op].symbol
+            short = group[len(_owner(group)) + 1 :] if _owner(group) else group
+            name = f"{short} ({act if act.isidentifier() else 'linear'})"
         fields = [name, f"data {node.data:.{digits}f}"]
         if show_grad:
             fields.append(f"grad {node.grad:.{digits}f}")
         label = " | ".join(_field(f) for f in fields)
         if rankdir in ("LR", "RL"):
             label = "{ " + label + " }"  # braces turn a record's fields across the rank direction
-        attrs = {"shape": "record", "style": "filled", "fillcolor": _FILL[kind]}
+        attrs = {"shape": "Mrecord" if collapsed else "record", "style": "filled", "fillcolor": _FILL[kind]}
         attrs["tooltip"] = _plain(kind if kind == CONSTANT else f"{kind} {names[node]}")
+        if collapsed:
+            attrs["tooltip"] = _plain(f"neuron {owner[node]}, output {names[node]}")
         border = {}
         if node in highlight:
             border = {"color": _HIGHLIGHT, "penwidth": "3"}
@@ -538,6 +618,10 @@ def draw_dot(
             border = {"color": _grad_colour(scale(node.grad)), "penwidth": f"{1 + 2 * scale(node.grad):.2f}"}
         statements = place(node)
         statements.append({"name": f"n{i}", "label": graphviz.nohtml(label), **attrs, **border})
+        if collapsed:
+            for j, child in enumerate(node._prev):
+                input_edge(node, j, child, f"n{i}")
+            continue
         if not node._prev:
             continue
         op = OPS[node._op]
@@ -550,17 +634,7 @@ def draw_dot(
             out_attrs = {"color": _grad_colour(scale(node.grad)), "penwidth": f"{1 + 3 * scale(node.grad):.2f}"}
         edges.append((f"n{i}_op", f"n{i}", out_attrs))
         for j, child in enumerate(node._prev):
-            in_attrs = {}
-            if node in highlight:
-                in_attrs = {"color": _HIGHLIGHT, "penwidth": "2"}
-            elif color_by_grad:
-                flow = flows[node][j]
-                in_attrs = {
-                    "color": _grad_colour(scale(flow)),
-                    "penwidth": f"{1 + 3 * scale(flow):.2f}",
-                    "tooltip": f"{names[child]} gets {_num(flow, 6)} from {names[node]}",
-                }
-            edges.append((f"n{index[child]}", f"n{i}_op", in_attrs))
+            input_edge(node, j, child, f"n{i}_op")
 
     graph = _Digraph(format=format, graph_attr={"rankdir": rankdir})
     numbers = iter(range(len(order) * 2 + 1))
@@ -571,7 +645,7 @@ def draw_dot(
         for group, sub in branch["children"].items():
             with target.subgraph(name=f"cluster_{next(numbers)}") as box:
                 text = group[len(parent) + 1 :] if parent else group
-                if sub["children"]:  # a layer: a dashed frame around its neurons
+                if sub["children"] or collapse:  # a layer: a dashed frame around its neurons
                     box.attr(label=_plain(text), style="dashed", color="#999999", fontcolor="#666666")
                 else:  # a neuron
                     box.attr(label=_plain(text), style="rounded,filled", fillcolor="#f6f6f6", color="#c8c8c8")

@@ -7,9 +7,10 @@ import re
 import pytest
 
 import engine
-from demos.draw_graph import lecture_neuron
+from demos.draw_graph import batch_loss, lecture_neuron
 from engine import OPS, Value, draw_dot, format_graph, topological_order
 from engine.graph import node_names
+from nn import MLP
 
 
 def chain(length):
@@ -305,8 +306,6 @@ def clusters_of(source):
 
 
 def test_mlp_clusters_hold_each_neurons_parameters_and_operations():
-    from nn import MLP
-
     model = MLP(2, [4, 4, 1], activation="tanh", rng=random.Random(0))
     y = model([0.5, -1.0])
     loss = (y - 1.0) ** 2
@@ -359,3 +358,51 @@ def test_micrograd_style_neurons_cluster_their_chain_of_additions():
 def test_cluster_needs_params():
     with pytest.raises(ValueError, match="cluster=True groups nodes by parameter names; pass params=model"):
         draw_dot(Value(1.0), cluster=True)
+
+
+def test_collapse_draws_each_use_of_a_neuron_as_one_box():
+    model = MLP(2, [4, 4, 1], activation="tanh", rng=random.Random(0))
+    xs, loss = batch_loss(model, n=3)
+    source = draw_dot(loss, params=model, collapse=True).source
+    nodes = node_lines(source)
+    order = topological_order(loss)
+    index = {node: i for i, node in enumerate(order)}
+    boxes = {n for n, attrs in nodes.items() if "shape=Mrecord" in attrs}
+    assert len(boxes) == 3 * 9  # 9 neurons, once per example
+    assert "#d5ecd4" not in source  # no parameter drawn
+    edges = re.findall(r"^\s*(\S+) -> (\S+)", source, flags=re.M)
+    for example in xs:
+        x_ids = {f"n{index[x]}" for x in example}
+        first_layer = {head for tail, head in edges if tail in x_ids}
+        assert len(first_layer) == 4 and first_layer <= boxes
+        for box in first_layer:
+            assert {tail for tail, head in edges if head == box} == x_ids
+        second_layer = {head for tail, head in edges if tail in first_layer}
+        assert len(second_layer) == 4 and second_layer <= boxes
+        for box in second_layer:
+            assert {tail for tail, head in edges if head == box} == first_layer
+    # A box shows its neuron's output: the tanh of its layer-0 sum, for the first example.
+    first = next(n for n in order if n._op == "tanh")
+    label = f'label="{{ neurons.0 (tanh) | data {first.data:.4f} | grad {first.grad:.4f} }}"'
+    assert label in nodes[f"n{index[first]}"]
+    assert len(nodes) == len(boxes) + 6 + 3 * 6 + 2  # + inputs, 3 x (1.0, y-1 and its op, 2, **2 and its op), sum
+
+
+def test_collapse_keeps_parameters_used_outside_the_model():
+    model = MLP(2, [2, 1], rng=random.Random(0))
+    _, loss = batch_loss(model, n=2)
+    penalty = loss + 0.01 * engine.sum([p * p for p in model.parameters()])
+    source = draw_dot(penalty, params=model, collapse=True).source
+    assert source.count('fillcolor="#d5ecd4"') == model.num_parameters() == 9
+    assert source.count("shape=Mrecord") == 2 * 3
+
+
+def test_node_limit_suggests_collapse_which_fits_a_batch():
+    model = MLP(2, [8, 8, 1], rng=random.Random(0))
+    _, loss = batch_loss(model, n=10)
+    total = len(topological_order(loss))
+    with pytest.raises(ValueError, match=rf"has {total} nodes, more than max_nodes=300.*params=model, collapse=True"):
+        draw_dot(loss, params=model, max_nodes=300)
+    source = draw_dot(loss, params=model, collapse=True, cluster=True, max_nodes=300).source
+    assert source.count("shape=Mrecord") == 10 * 17
+    assert source.count("style=dashed") == 3  # one frame per layer

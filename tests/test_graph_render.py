@@ -11,8 +11,9 @@ from pathlib import Path
 import pytest
 
 import engine
-from demos.draw_graph import lecture_neuron
+from demos.draw_graph import batch_loss, lecture_neuron
 from engine import Value, draw_dot, render, topological_order
+from nn import MLP
 
 ROOT = Path(__file__).resolve().parent.parent
 SVG = "{http://www.w3.org/2000/svg}"
@@ -132,8 +133,6 @@ def test_highlighted_node_is_drawn_red_and_thick():
 
 
 def test_mlp_with_clusters_renders_every_node_and_each_neuron_box(tmp_path):
-    from nn import MLP
-
     model = MLP(2, [4, 4, 1], rng=random.Random(1))
     y = model([0.5, -1.0])
     y.backward()
@@ -181,3 +180,16 @@ def test_missing_dot_says_how_to_install_it_while_source_still_works(tmp_path):
         assert line.startswith("True True Graphviz's dot program was not found; install it: ")
         assert "apt-get install graphviz" in line and "brew install graphviz" in line
     assert not (tmp_path / "never.svg").exists()
+
+
+def test_collapsed_batch_renders_one_box_per_neuron_use(tmp_path):
+    model = MLP(2, [4, 4, 1], rng=random.Random(2))
+    _, loss = batch_loss(model, n=4)
+    groups = svg_groups(render(loss, tmp_path / "batch.svg", params=model, collapse=True, cluster=True).read_text())
+    boxes = [texts for texts in groups["node"].values() if texts and texts[0].startswith("neurons.")]
+    assert len(boxes) == 4 * 9
+    expected = [f"neurons.{i} (relu)" for i in range(4)] + ["neurons.0 (linear)"]
+    assert sorted({texts[0] for texts in boxes}) == sorted(expected)
+    assert sorted(texts[0] for texts in groups["cluster"].values()) == ["layers.0", "layers.1", "layers.2"]
+    # 8 inputs; per example the loss term: 1.0, y - 1, 2, (y - 1) ** 2 and two ops; the sum and its op.
+    assert len(groups["node"]) == 4 * 9 + 8 + 4 * 6 + 2
