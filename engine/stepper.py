@@ -352,7 +352,7 @@ class Step:
         if len(self.inputs) > _MAX_INPUT_LINES:
             lines.append(f"... and {len(self.inputs) - _MAX_INPUT_LINES} more inputs, the same way")
         lines.append(f"({self.op.name}: {self.op.note})" if self.op.note else f"({self.op.name})")
-        if len(header) > 40:  # a long expression: put the lines under it rather than beside it
+        if len(header) > 24:  # a long expression: put the lines under it rather than beside it
             return header.rstrip() + "\n" + "\n".join("    " + line for line in lines)
         return header + ("\n" + " " * len(header)).join(lines)
 

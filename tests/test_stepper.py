@@ -423,3 +423,15 @@ def test_to_html_is_one_file_with_everything_inside(tmp_path):
     assert "http://" not in page.replace("http://www.w3.org/", "")  # SVG namespaces only
     assert "https://" not in page and "<script src" not in page and "<link" not in page
     assert "o = tanh(n): dL/dn += dL/do * do/dn = 1.0 * 0.5 = 0.5  -&gt;  n.grad = 0.5" in page
+
+
+def test_the_demo_prints_every_step_and_writes_the_walkthrough(tmp_path, capsys):
+    from demos import step_through
+
+    assert step_through.main(["--out", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert out.count("step ") >= 5 and "step 5 of 5" in out
+    assert "x1*w1 = x1 * w1: dL/dx1 += dL/d(x1*w1) * d(x1*w1)/dx1 = 0.5 * -3.0 = -1.5  ->  x1.grad = -1.5" in out
+    assert "n = (x1*w1 + x2*w2) + b:\n    dL/d(x1*w1 + x2*w2) += dL/dn * dn/d(x1*w1 + x2*w2)" in out
+    page = (tmp_path / "step_through.html").read_text()
+    assert page.count('<section class="frame"') == 5
