@@ -8,6 +8,7 @@
 (5.0, 4.0)
 """
 
+from .compile import BranchChangedError, CompiledGraph, compile
 from .forward_mode import jvp, tangents
 from .gradcheck import GradcheckError, assert_gradients_close, gradcheck, gradcheck_module
 from .graph import GraphvizNotFoundError, draw_dot, format_graph, render
@@ -55,4 +56,7 @@ __all__ = [
     "Step",
     "Stepper",
     "GraphChangedError",
+    "compile",
+    "CompiledGraph",
+    "BranchChangedError",
 ]

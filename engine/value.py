@@ -17,9 +17,11 @@ from __future__ import annotations
 
 import math
 import numbers
+import operator
 from collections import deque
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from itertools import repeat
 
 from .ops import OPS, Op
 
@@ -118,20 +120,16 @@ class Value:
         return self.data
 
     def __lt__(self, other: object) -> bool:
-        other_data = _data_or_none(other)
-        return NotImplemented if other_data is None else self.data < other_data
+        return _compare("<", self, other)
 
     def __le__(self, other: object) -> bool:
-        other_data = _data_or_none(other)
-        return NotImplemented if other_data is None else self.data <= other_data
+        return _compare("<=", self, other)
 
     def __gt__(self, other: object) -> bool:
-        other_data = _data_or_none(other)
-        return NotImplemented if other_data is None else self.data > other_data
+        return _compare(">", self, other)
 
     def __ge__(self, other: object) -> bool:
-        other_data = _data_or_none(other)
-        return NotImplemented if other_data is None else self.data >= other_data
+        return _compare(">=", self, other)
 
     # --- arithmetic: each operator is one row of the op table ----------------------
 
@@ -305,6 +303,24 @@ def _resolve_op(name: str, n_inputs: int) -> str:
     raise ValueError(f"Value: unknown op {name!r}; known ops: {', '.join(OPS)}")
 
 
+# engine.compile sets this to a list while it traces: comparisons are the branches a
+# compiled replay must check, since it re-runs the arithmetic but not the Python around it.
+_comparisons: list | None = None
+
+_COMPARE = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge}
+
+
+def _compare(symbol: str, a: Value, other: object) -> bool:
+    """``a < other`` and friends on the numbers, recorded while ``engine.compile`` traces."""
+    other_data = _data_or_none(other)
+    if other_data is None:
+        return NotImplemented
+    outcome = _COMPARE[symbol](a.data, other_data)
+    if _comparisons is not None:
+        _comparisons.append((symbol, a, other, outcome))
+    return outcome
+
+
 def _data_or_none(other: object) -> float | None:
     if isinstance(other, Value):
         return other.data
@@ -335,14 +351,16 @@ def _binary(name: str, a: object, b: object):
     if a is None or b is None:
         return NotImplemented
     op = OPS[name]
-    if op.check is None and _grad_enabled and not _detect_anomaly:
+    if op.check is None and not _detect_anomaly:
         # The common case (add, sub, mul, ...) without apply's generality: most nodes come
         # through here.  Any error is left to apply, which explains it.
         try:
             data = op.forward(a.data, b.data)
         except Exception:
             return apply(op, a, b)
-        return _node(data if type(data) is float else float(data), (a, b), name)
+        if type(data) is not float:
+            data = float(data)
+        return _node(data, (a, b), name) if _grad_enabled else _node(data, (), "")
     return apply(op, a, b)
 
 
@@ -416,7 +434,7 @@ def sum(values: Iterable[Value | float]) -> Value:  # noqa: A001 - engine.sum, l
     >>> engine.sum([Value(1.0), Value(2.0), 3])
     Value(data=6.0, grad=0.0)
     """
-    inputs = tuple(_lift_or_raise(v, "sum") for v in values)
+    inputs = _lift_all(values, "sum")
     if not inputs:
         raise ValueError("sum: needs at least one value, got an empty sequence")
     return apply("sum", *inputs)
@@ -429,13 +447,21 @@ def dot(ws: Iterable[Value | float], xs: Iterable[Value | float]) -> Value:
     >>> engine.dot([Value(1.0), Value(2.0)], [3.0, 4.0])
     Value(data=11.0, grad=0.0)
     """
-    ws = tuple(_lift_or_raise(w, "dot") for w in ws)
-    xs = tuple(_lift_or_raise(x, "dot") for x in xs)
+    ws = _lift_all(ws, "dot")
+    xs = _lift_all(xs, "dot")
     if len(ws) != len(xs):
         raise ValueError(f"dot: needs as many weights as inputs, got {len(ws)} weights and {len(xs)} inputs")
     if not ws:
         raise ValueError("dot: needs at least one weight and input, got empty sequences")
     return apply("dot", *ws, *xs)
+
+
+def _lift_all(values: Iterable[Value | float], where: str) -> tuple[Value, ...]:
+    """The values as a tuple of Values, plain numbers lifted to constants."""
+    values = tuple(values)
+    if all(map(isinstance, values, repeat(Value))):  # the common case, tested without a Python loop
+        return values
+    return tuple(_lift_or_raise(v, where) for v in values)
 
 
 def _lift_or_raise(x: object, where: str) -> Value:
