@@ -49,34 +49,54 @@ def loss_and_accuracy(model: MLP, X: list[list[float]], y: list[int], alpha: flo
     >>> loss.data > 0, 0.0 <= acc <= 1.0
     (True, True)
     """
+    loss, scores = loss_and_scores(model, X, y, alpha)
+    return loss, accuracy_of(scores, y)
+
+
+def loss_and_scores(model: MLP, X: list[list[float]], y: list[int], alpha: float = 1e-4) -> tuple[Value, list[Value]]:
+    """The training loss and the model's score for each point (what ``engine.compile`` traces)."""
     scores = [model(x) for x in X]
     data_loss = hinge_loss(scores, y)
     reg_loss = alpha * engine.sum([p * p for p in model.parameters()])
-    accuracy = sum((s.data > 0) == (label > 0) for s, label in zip(scores, y)) / len(y)
-    return data_loss + reg_loss, accuracy
+    return data_loss + reg_loss, scores
+
+
+def accuracy_of(scores: list, y: list[int]) -> float:
+    """The fraction of scores (Values or floats) on the side of their label."""
+    return sum((float(s) > 0) == (label > 0) for s, label in zip(scores, y)) / len(y)
 
 
 # %% training: forward, zero_grad, backward, update, 100 times
 def train(
-    steps: int = 100, points: int = 100, seed: int = SEED, log: Callable[[str], None] | None = print
+    steps: int = 100,
+    points: int = 100,
+    seed: int = SEED,
+    log: Callable[[str], None] | None = print,
+    compiled: bool = False,
 ) -> tuple[MLP, list[dict]]:
     """Train micrograd's moons model; returns the model and one ``{step, loss, accuracy}`` per step.
 
-    The last entry (step = ``steps``) is measured after the last update.
+    The last entry (step = ``steps``) is measured after the last update.  ``compiled=True``
+    traces the step once with ``engine.compile`` and replays it: the same numbers, faster.
     """
     nn.manual_seed(seed)
     X, y = moons_data(points, seed)
     model = MLP(2, [16, 16, 1])
     optimizer = nn.SGD(model.parameters(), lr=1.0)
     history = []
+    replay = engine.compile(lambda: loss_and_scores(model, X, y)) if compiled and steps else None
     for k in range(steps + 1):
         if k == steps:  # the final score, after the last update: no backward needed
             with no_grad():
                 loss, accuracy = loss_and_accuracy(model, X, y)
         else:
-            loss, accuracy = loss_and_accuracy(model, X, y)
             optimizer.zero_grad()
-            loss.backward()
+            if replay is not None:  # forward + backward replayed as straight-line Python, no Values built
+                loss_data, scores = replay()
+                loss, accuracy = Value(loss_data), accuracy_of(scores, y)
+            else:
+                loss, accuracy = loss_and_accuracy(model, X, y)
+                loss.backward()
             optimizer.lr = 1.0 - 0.9 * k / 100  # micrograd's decay (for 100 steps: from 1.0 to 0.109)
             optimizer.step()
         history.append({"step": k, "loss": loss.data, "accuracy": accuracy})
@@ -160,12 +180,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", default=os.path.join("out", "moons.png"), help="where to write the PNG")
     parser.add_argument("--no-plot", action="store_true", help="no picture at all")
     parser.add_argument("--text", action="store_true", help="print the boundary as text even if matplotlib is there")
+    parser.add_argument("--compiled", action="store_true", help="trace the step once and replay it (engine.compile)")
     args = parser.parse_args(argv)
     if args.steps < 0 or args.points < 2:
         parser.error("--steps must be >= 0 and --points >= 2")
 
     start = time.perf_counter()
-    model, history = train(args.steps, args.points, args.seed)
+    model, history = train(args.steps, args.points, args.seed, compiled=args.compiled)
     trained = time.perf_counter() - start
     print(f"trained {model.num_parameters()} parameters for {args.steps} steps in {trained:.1f} s "
           f"(final accuracy {history[-1]['accuracy'] * 100:.1f}%)")
