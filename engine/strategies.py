@@ -121,6 +121,10 @@ class Program:
             lines.append(f"  {_node_name(self.n_inputs + k, self.n_inputs)} = {self._expression(step)}")
         return "\n".join(lines)
 
+    def _repr_pretty_(self, printer, cycle: bool) -> None:
+        # Hypothesis (and IPython) print a falsifying Program with this: the listing above.
+        printer.text(repr(self))
+
     def _expression(self, step: Instruction) -> str:
         op = OPS[step.op] if step.op in OPS else None
         args = [_node_name(a, self.n_inputs) if isinstance(a, int) else repr(a) for a in step.args]
@@ -237,14 +241,15 @@ def programs(
     skipped, so ``gradcheck(program, program.values())`` can judge every drawn program.
 
     ``n_inputs`` inputs ``x0, x1, ...`` are drawn in ``[min_value, max_value]``; at most
-    ``max_nodes`` instructions follow.  Shrinking drops instructions, moves arguments toward ``x0`` and
-    constants toward nodes, and moves ops toward the first of ``ops`` and inputs toward 0.
+    ``max_nodes`` instructions follow.  Shrinking drops instructions, moves each argument
+    toward the newest node and constants toward nodes, ops toward the first of ``ops``, and
+    inputs toward 0.0.
 
     >>> from hypothesis import find
     >>> find(programs(n_inputs=1, ops=["mul", "tanh"]), lambda p: len(p.instructions) >= 2)
-    Program(inputs=(0.0,), outputs=[v1, v2]):
-      v1 = x0 * x0
-      v2 = x0 * x0
+    Program(inputs=(0.0,), outputs=[v2]):
+      v1 = tanh(x0)
+      v2 = tanh(v1)
     """
     if isinstance(n_inputs, bool) or not isinstance(n_inputs, int) or n_inputs < 1:
         raise ValueError(f"programs: n_inputs must be an int >= 1, got {n_inputs!r}")
@@ -253,28 +258,24 @@ def programs(
     chosen = [_as_op(op, "programs") for op in (OPS.values() if ops is None else ops)]
     if not chosen:
         raise ValueError("programs: ops must name at least one op, got an empty list")
-    return _programs(n_inputs, max_nodes, tuple(chosen), min_value, max_value)
+    inputs = st.tuples(*[_floats(min_value, max_value)] * n_inputs)
+    raw = st.lists(_raw_instruction(st.sampled_from((None, *chosen))), min_size=1, max_size=max_nodes)
+    return st.builds(_build, inputs, raw).filter(lambda program: program.instructions)
 
 
-@st.composite
-def _programs(draw, n_inputs, max_nodes, chosen, min_value, max_value) -> Program:
-    inputs = draw(st.tuples(*[_floats(min_value, max_value)] * n_inputs))
-    # A raw step: an op, a count for sum/dot, and for each argument (constant?, which node,
-    # which constant).  Any raw step can be dropped or changed and the rest still reads,
-    # because node choices are taken modulo the nodes that exist: that is what lets
-    # Hypothesis shrink a program one step at a time.
-    raw_arg = st.tuples(st.booleans(), st.integers(0, 1023), st.sampled_from(CONSTANTS))
-    raw_args = st.lists(raw_arg, min_size=MAX_VARARGS, max_size=MAX_VARARGS)
-    raw_step = st.tuples(st.sampled_from(chosen), st.integers(1, MAX_VARARGS), raw_args)
-    raw_steps = draw(st.lists(raw_step, min_size=1, max_size=max_nodes))
-
+def _build(inputs: tuple[float, ...], raw_steps: list) -> Program:
+    """Read raw instructions into a Program, skipping those that finite differences could not judge."""
     data = list(inputs)  # the value of every node so far
-    sensitivity = [1.0] * n_inputs  # a bound on sum_i |d(node)/d(x_i)|
+    sensitivity = [1.0] * len(inputs)  # a bound on sum_i |d(node)/d(x_i)|
     steps = []
-    for op, count, raw_args in raw_steps:
-        args: list[int | float] = []
-        for is_constant, which, constant in raw_args[: _n_args(op, count)]:
-            args.append(constant if is_constant else which % len(data))
+    for op, raw_args in raw_steps:
+        if op is None:
+            continue
+        # An int counts back from the newest node, modulo the nodes there are: dropping a
+        # raw instruction never breaks the ones after it, and the pair "exp, then log of
+        # it" stays a pair when instructions before it go.  That is what lets Hypothesis
+        # shrink a program one instruction at a time.
+        args = [a if isinstance(a, float) else len(data) - 1 - a % len(data) for a in raw_args]
         if all(isinstance(a, float) for a in args):
             continue  # a step on constants only is a constant: nothing to check
         floats = [data[a] if isinstance(a, int) else a for a in args]
@@ -289,8 +290,35 @@ def _programs(draw, n_inputs, max_nodes, chosen, min_value, max_value) -> Progra
         data.append(float(out))
         sensitivity.append(s)
         steps.append(Instruction(op.name, tuple(args)))
-    assume(steps)
     return Program(tuple(inputs), tuple(steps))
+
+
+# Built once: making strategies inside a draw costs more than the drawing.
+_VARARG_COUNTS = st.integers(1, MAX_VARARGS)
+_IS_CONSTANT = st.booleans()
+_CONSTANT = st.sampled_from(CONSTANTS)
+_OFFSET = st.integers(0, 1023)
+
+
+@st.composite
+def _raw_instruction(draw, ops: st.SearchStrategy):
+    """An op (or None) and its raw arguments: ints (how far back the node is) or floats (constants).
+
+    ``ops`` samples None first: Hypothesis shrinks a choice toward the first option, so an
+    instruction it cannot delete outright still shrinks to None, which _build leaves out.
+    """
+    op = draw(ops)
+    if op is None:
+        return None, []
+    n = op.arity if op.arity is not None else _n_args(op, draw(_VARARG_COUNTS))
+    args = []
+    for _ in range(n):
+        # Constants only for ops of several inputs: a one-input op of a constant is a constant.
+        if n > 1 and draw(_IS_CONSTANT):
+            args.append(draw(_CONSTANT))
+        else:
+            args.append(draw(_OFFSET))
+    return op, args
 
 
 def mlps(
