@@ -1,0 +1,139 @@
+"""Custom ops: one register_op call, and the op works, draws, steps, and is checked like a built-in."""
+
+import math
+import re
+import subprocess
+
+import pytest
+from hypothesis import find, given, settings
+
+import engine
+from engine import OPS, GradcheckError, Value, draw_dot, format_graph, gradcheck, register_op
+from engine.strategies import floats_in_domain, programs
+
+
+def _smooth_abs_derivative(out, a):
+    return (a / out,)
+
+
+@pytest.fixture
+def smooth_abs():
+    """sqrt(a^2 + 1): |a| without the kink.  Removed from the table after the test."""
+    op = register_op(
+        "smooth_abs",
+        lambda a: math.sqrt(a * a + 1.0),
+        _smooth_abs_derivative,
+        "sabs",
+        note="d sqrt(a^2+1)/da = a / sqrt(a^2+1)",
+    )
+    yield op
+    del OPS["smooth_abs"]
+
+
+@pytest.fixture
+def wrong_smooth_abs():
+    # The classic chain-rule slip: d sqrt(u)/du = 1/(2 sqrt u), forgetting du/da = 2a.
+    op = register_op("wrong_smooth_abs", lambda a: math.sqrt(a * a + 1.0), lambda out, a: (0.5 / out,))
+    yield op
+    del OPS["wrong_smooth_abs"]
+
+
+@pytest.fixture
+def safe_log():
+    op = register_op(
+        "safe_log",
+        math.log,
+        lambda out, a: (1.0 / a,),
+        check=lambda a: "input must be > 0" if a <= 0 else None,
+    )
+    yield op
+    del OPS["safe_log"]
+
+
+def test_a_registered_op_is_a_function_of_values_and_numbers(smooth_abs):
+    x = Value(0.75, label="x")
+    y = smooth_abs(x) * 2
+    y.backward()
+    assert y.data == 2 * math.sqrt(0.75**2 + 1)
+    assert x.grad == pytest.approx(2 * 0.75 / math.sqrt(0.75**2 + 1), rel=1e-15)  # analytic
+    assert y._prev[0]._op == "smooth_abs"
+    assert smooth_abs(3).data == math.sqrt(10)  # a number becomes a constant leaf
+    assert engine.OPS["smooth_abs"] is smooth_abs and engine.apply("smooth_abs", x).data == smooth_abs(x).data
+
+
+def test_a_registered_op_passes_gradcheck_and_forward_mode(smooth_abs):
+    @given(floats_in_domain(smooth_abs))
+    def check(args):
+        (a,) = args
+        assert gradcheck(lambda x: smooth_abs(x), [a])
+        _, tangent = engine.jvp(lambda x: smooth_abs(x), [Value(a)], [1.0])
+        assert tangent == pytest.approx(a / math.sqrt(a * a + 1), rel=1e-12)
+
+    check()
+
+
+def test_a_registered_op_shows_in_format_graph_and_draw_dot(smooth_abs):
+    x = Value(-1.0, label="x")
+    y = smooth_abs(x)
+    y.label = "y"
+    y.backward()
+    text = format_graph(y)
+    assert re.search(r"^y = sabs\(x\)\s+=\s+1\.41421", text, re.M), text
+    svg = subprocess.run(["dot", "-Tsvg"], input=draw_dot(y).source, capture_output=True, text=True, check=True).stdout
+    assert "<text" in svg and ">sabs</text>" in svg
+
+
+def test_a_registered_op_steps_like_a_builtin(smooth_abs):
+    x = Value(-1.0, label="x")
+    y = smooth_abs(x)
+    y.label = "y"
+    step = str(next(y.backward_steps()))
+    assert "y = sabs(x)" in step and "d sqrt(a^2+1)/da = a / sqrt(a^2+1)" in step
+
+
+def test_a_registered_op_with_a_domain_names_the_op_and_the_node(safe_log):
+    with pytest.raises(ValueError, match=r"safe_log: input must be > 0, got -2.0 \(node 'x'\)"):
+        safe_log(Value(-2.0, label="x"))
+    (x,) = find(floats_in_domain(safe_log), lambda args: True)
+    assert x > 1e-3  # floats_in_domain reads the op's check
+
+
+def test_a_wrong_derivative_is_caught_with_the_op_named(wrong_smooth_abs):
+    with pytest.raises(GradcheckError) as caught:
+        gradcheck(lambda x: wrong_smooth_abs(x), [Value(0.0, label="x")])
+    message = str(caught.value)
+    assert caught.value.cause == "wrong derivative" and caught.value.op == "wrong_smooth_abs"
+    assert "d(output 0)/d(input 0 'x') does not match" in message
+    assert "analytical (backward):          0.5" in message
+    assert "numerical (central difference): 0.0" in message
+    assert "the derivatives rule of op 'wrong_smooth_abs'" in message
+
+
+def test_hypothesis_finds_a_wrong_derivative_and_shrinks_it_to_one_node(wrong_smooth_abs):
+    ops = ["add", "mul", "tanh", "wrong_smooth_abs"]
+
+    def fails(program):
+        return not gradcheck(program, program.values(), raise_exception=False)
+
+    p = find(programs(n_inputs=2, ops=ops), fails, settings=settings(max_examples=500, database=None))
+    assert [i.op for i in p.instructions] == ["wrong_smooth_abs"]
+    assert p.inputs == (0.0, 0.0)
+
+
+def test_programs_pick_up_a_registered_op_and_its_gradients_pass(smooth_abs):
+    @given(programs(n_inputs=2, max_nodes=6, ops=["mul", "sin", smooth_abs]))
+    def check(program):
+        assert gradcheck(program, program.values())
+
+    check()
+    with_it = find(programs(ops=["mul", smooth_abs]), lambda p: any(i.op == "smooth_abs" for i in p.instructions))
+    assert "sabs(" not in repr(with_it) and "smooth_abs(x1)" in repr(with_it)  # programs print op names
+
+
+def test_register_op_refuses_bad_definitions(smooth_abs):
+    with pytest.raises(ValueError, match="an op named 'smooth_abs' already exists"):
+        register_op("smooth_abs", abs, lambda out, a: (1.0,))
+    with pytest.raises(ValueError, match="name must be a Python identifier, got 'smooth abs'"):
+        register_op("smooth abs", abs, lambda out, a: (1.0,))
+    with pytest.raises(TypeError, match="forward and derivatives of 'f' must be callables"):
+        register_op("f", 1.0, lambda out, a: (1.0,))
