@@ -11,12 +11,16 @@ here carries over, and micrograd's ``Neuron``, ``Layer`` and ``MLP`` keep their 
 """
 
 from . import datasets
+from .attention import Embedding, MultiHeadAttention, MultiheadAttention, TransformerBlock, scaled_dot_product_attention
+from .conv import AvgPool2d, Conv1d, Conv2d, Flatten, MaxPool2d
 from .functional import log_softmax, logsumexp, softmax
 from .init import default_rng, kaiming_uniform_, manual_seed, uniform_, xavier_uniform_
 from .layers import MLP, Layer, Linear, Neuron, ReLU, Sequential, Sigmoid, Tanh
 from .losses import binary_cross_entropy_with_logits, cross_entropy, hinge_loss, mse_loss
 from .module import LoadResult, Module
+from .norm import Dropout, LayerNorm
 from .optim import SGD, Adam, Optimizer
+from .recurrent import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell
 
 __all__ = [
     "Module",
@@ -45,4 +49,22 @@ __all__ = [
     "uniform_",
     "xavier_uniform_",
     "kaiming_uniform_",
+    "Conv1d",
+    "Conv2d",
+    "MaxPool2d",
+    "AvgPool2d",
+    "Flatten",
+    "RNNCell",
+    "RNN",
+    "LSTMCell",
+    "LSTM",
+    "GRUCell",
+    "GRU",
+    "Embedding",
+    "LayerNorm",
+    "Dropout",
+    "scaled_dot_product_attention",
+    "MultiheadAttention",
+    "MultiHeadAttention",
+    "TransformerBlock",
 ]
