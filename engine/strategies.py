@@ -246,7 +246,7 @@ def programs(
     inputs toward 0.0.
 
     >>> from hypothesis import find
-    >>> find(programs(n_inputs=1, ops=["mul", "tanh"]), lambda p: len(p.instructions) >= 2)
+    >>> find(programs(n_inputs=1, ops=["tanh", "exp"]), lambda p: len(p.instructions) >= 2)
     Program(inputs=(0.0,), outputs=[v2]):
       v1 = tanh(x0)
       v2 = tanh(v1)
@@ -338,7 +338,7 @@ def mlps(
     Needs the ``nn`` package of chainrule.
 
     >>> from hypothesis import find
-    >>> model, inputs = find(mlps(), lambda drawn: True)
+    >>> model, inputs = find(mlps(max_inputs=2, max_layers=2), lambda drawn: True)
     >>> model.nouts, inputs
     ([1], [0.0])
     """
