@@ -1,10 +1,10 @@
 """The Value node: a scalar that remembers how it was computed.
 
-The core is four short files, read in this order: ``ops.py`` (the op table: forward
-rules and local derivatives), this file (a ``Value`` holds one float; each operation on
-Values makes a new node that points at its inputs, ``_prev``, and keeps its row of the op
-table as its rule), ``backward.py`` (the walk from the output back to the inputs and the
-chain rule, once) and ``switches.py`` (``no_grad``, ``detect_anomaly``, per thread).
+The core, in reading order: ``ops.py`` (the op table: forward rules and local derivatives),
+this file (a ``Value`` holds one float; an operation on Values makes a node that points at
+its inputs, ``_prev``, and keeps its row of the table as its rule), ``backward.py`` (the
+walk back from the output and the chain rule, once), ``functions.py`` (sum, dot, take, max,
+your own ops) and ``switches.py`` (``no_grad``, ``detect_anomaly``, per thread).
 
 >>> a = Value(2.0, label='a')
 >>> b = Value(-3.0, label='b')
