@@ -150,11 +150,13 @@ def _ieee_pow(a: float, b: float) -> float:
 
 
 def _pow_derivatives(out: float, a: float, b: float) -> tuple[float, float]:
-    # d/da a**b = b * a**(b-1).  d/db a**b = a**b * log(a), which needs a > 0; where the
-    # base is 0 or negative (only reachable with integer exponents) it is taken as 0.0,
-    # so that x**2 at x < 0 gives its constant exponent no NaN (PyTorch does the same at 0).
+    # d/da a**b = b * a**(b-1).  d/db a**b = a**b * log(a), which needs a > 0.  At a = 0 it
+    # is taken as 0.0 (the limit from a > 0, as in PyTorch).  At a < 0 (only reachable with
+    # an integer exponent) a**b is not differentiable in b: the derivative is NaN, as in
+    # PyTorch, never a number that looks right.  A constant exponent (x ** 2) gets that NaN
+    # as its own grad, which flows nowhere.
     d_base = b * _ieee_pow(a, b - 1.0) if b != 0.0 else 0.0
-    d_exp = out * math.log(a) if a > 0.0 else 0.0
+    d_exp = out * math.log(a) if a > 0.0 else 0.0 if a == 0.0 else math.nan
     return d_base, d_exp
 
 
@@ -260,7 +262,7 @@ _row("div", lambda a, b: a / b, lambda out, a, b: (1.0 / b, -out / b), "/", arit
      check=lambda a, b: "division by zero" if b == 0.0 else None,
      note="d(a/b)/da = 1/b, d(a/b)/db = -a/b^2")
 _row("pow", _pow,               _pow_derivatives,                     "**", arity=2, check=_pow_check,
-     note="d(a^b)/da = b*a^(b-1), d(a^b)/db = a^b*log(a) (0 where a <= 0)")
+     note="d(a^b)/da = b*a^(b-1), d(a^b)/db = a^b*log(a) (0 at a = 0, NaN at a < 0, as in PyTorch)")
 # one-input ops
 _row("neg",  lambda a: -a,        lambda out, a: (-1.0,),                           "-",
      note="d(-a)/da = -1")

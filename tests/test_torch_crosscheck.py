@@ -9,7 +9,7 @@ import math
 import pytest
 from hypothesis import given
 
-from engine import OPS
+from engine import OPS, Value
 from engine.strategies import programs
 
 torch = pytest.importorskip("torch")
@@ -64,4 +64,20 @@ def test_random_programs_match_torch_float64(program):
     torch_values, torch_grads = run_in_torch(program)
     assert [o.data for o in outputs] == pytest.approx(torch_values, rel=1e-12, abs=1e-12)
     for x, g in zip(xs, torch_grads):
-        assert math.isclose(x.grad, g, rel_tol=1e-9, abs_tol=1e-9), (x.label, x.grad, g)
+        same_nan = math.isnan(x.grad) and math.isnan(g)
+        assert same_nan or math.isclose(x.grad, g, rel_tol=1e-9, abs_tol=1e-9), (x.label, x.grad, g)
+
+
+def test_pow_by_an_exponent_that_depends_on_inputs_at_a_negative_base_is_nan_as_in_torch():
+    # Found by Hypothesis: v3 = x2**2; v4 = v3 + x1; v5 = v4**v3 at x2 = 0, x1 = -1.
+    # d(a^b)/db does not exist at a < 0: NaN here and in torch, never a plausible 0.0.
+    def run(x1, x2):
+        v3 = x2**2
+        return (v3 + x1) ** v3
+
+    x1, x2 = Value(-1.0), Value(0.0)
+    run(x1, x2).backward()
+    t1, t2 = (torch.tensor(x, dtype=torch.float64, requires_grad=True) for x in (-1.0, 0.0))
+    run(t1, t2).backward()
+    assert x1.grad == t1.grad.item() == 0.0
+    assert math.isnan(x2.grad) and math.isnan(t2.grad.item())
