@@ -162,6 +162,27 @@ def _checked_local(op: Op, local: object, node) -> tuple[float, ...]:
     return tuple(as_float(d, f"{where}: the derivative for input {i}") for i, d in enumerate(local))
 
 
+def as_op(op: object) -> Op:
+    """The Op ``apply`` was given: an Op, or the name of one in the table."""
+    if isinstance(op, Op):
+        return op
+    if isinstance(op, str) and op in OPS:
+        return OPS[op]
+    known = ", ".join(OPS)
+    if isinstance(op, str):
+        raise ValueError(f"apply: unknown op {op!r}; known ops: {known}")
+    raise TypeError(f"apply: op must be an Op or the name of one ({known}), got {shown(op)}")
+
+
+def checked_output(op: Op, data: object, inputs: tuple) -> float:
+    """A custom forward's result as a float, or a TypeError/ValueError naming the op and inputs."""
+    if isinstance(data, bool) or not isinstance(data, numbers.Real):
+        raise TypeError(
+            f"{op.name}: forward returned {shown(data)}; it must return a real number, for {describe(op, inputs)}"
+        )
+    return as_float(data, f"{op.name}: the forward result")
+
+
 def op_error(op: Op, part: str, err: Exception, inputs: tuple, node=None) -> Exception:
     """An error from inside an op's forward or derivatives, named: the op, the node, the inputs."""
     where = describe(op, inputs)
@@ -253,6 +274,8 @@ def backward_pass(root, gradient: float = 1.0) -> Iterator[tuple]:
             if node._rule is None:
                 raise no_rule_error(node)
             node.grad = 0.0
+        elif type(node.grad) is not float:  # a leaf's grad set by hand (to 0, or by mistake)
+            node.grad = as_float(node.grad, f"backward: the .grad of leaf {_quoted(node)}")
     root.grad = gradient if root._prev else root.grad + gradient
     anomaly = switches.is_anomaly_enabled()
     for node in reversed(order):
@@ -311,7 +334,7 @@ def no_rule_error(node) -> ValueError:
         f"Give it one: register the op with engine.register_op(name, forward, derivatives) and make "
         f"the node with it (recommended: the table's rule is tested, drawn and stepped), or assign a "
         f"closure as micrograd does: out._backward = f, where f adds d(out)/d(input) * out.grad to "
-        f"each input's .grad"
+        f"each input's .grad (see docs/lecture.md, 'Coming from the lecture')"
     )
 
 

@@ -23,8 +23,10 @@ from collections.abc import Callable, Iterable
 
 from .backward import (
     as_float,
+    as_op,
     backward_pass,
     chain_rule,
+    checked_output,
     describe,
     local_derivatives,
     name_nodes,
@@ -87,7 +89,7 @@ class Value(NumberProtocol):
 
     # No __dict__: a node is just these fields.  _rule is the node's derivative rule: the
     # Op of the table that made it, a micrograd closure, or None for a leaf.
-    __slots__ = ("_data", "grad", "_prev", "_op", "_rule", "label", "_name")
+    __slots__ = ("_data", "grad", "_prev", "_op", "_rule", "_label", "_name")
 
     def __init__(self, data: float, _children: Iterable[Value] = (), _op: str = "", label: str = ""):
         self._data = as_float(data)
@@ -100,8 +102,6 @@ class Value(NumberProtocol):
             raise TypeError(f"Value: _op must be a str such as 'mul' or 'ReLU', got {shown(_op)}")
         self._op = _op
         self._rule = table_rule(_op, len(self._prev))
-        if not isinstance(label, str):
-            raise TypeError(f"Value: label must be a str, got {shown(label)}")
         self.label = label
         self._name = ""
 
@@ -115,6 +115,17 @@ class Value(NumberProtocol):
     @data.setter
     def data(self, value: float) -> None:
         self._data = as_float(value, "Value.data")
+
+    @property
+    def label(self) -> str:
+        """The node's name in drawings and messages ('' for none).  Setting it checks it is a str."""
+        return self._label
+
+    @label.setter
+    def label(self, text: str) -> None:
+        if not isinstance(text, str):
+            raise TypeError(f"Value.label must be a str, got {shown(text)}")
+        self._label = text
 
     def __repr__(self) -> str:
         label = f", label={self.label!r}" if self.label else ""
@@ -283,7 +294,7 @@ def _node(data: float, inputs: tuple, op: Op | None) -> Value:
     out._prev = inputs
     out._op = op.name if inputs else ""
     out._rule = op if inputs else None
-    out.label = ""
+    out._label = ""
     out._name = ""
     return out
 
@@ -313,7 +324,7 @@ def _binary(op: Op, a: object, b: object):
             leaf._data = b
             leaf.grad = 0.0
             leaf._prev = ()
-            leaf._op = leaf.label = leaf._name = ""
+            leaf._op = leaf._label = leaf._name = ""
             leaf._rule = None
             b = leaf
         if type(b) is Value:
@@ -330,7 +341,7 @@ def _binary(op: Op, a: object, b: object):
                 out._prev = (a, b)
                 out._op = op.name
                 out._rule = op
-                out.label = out._name = ""
+                out._label = out._name = ""
                 return out
     if type(a) is not Value:
         a = _lift(a, op.name)
@@ -348,7 +359,7 @@ def apply(op: str | Op, *inputs: Value) -> Value:
     Value(data=6.0, grad=0.0)
     """
     if type(op) is not Op:
-        op = OPS[op] if type(op) is str and op in OPS else _as_op(op)
+        op = OPS[op] if type(op) is str and op in OPS else as_op(op)
     if op.arity is not None and len(inputs) != op.arity:
         raise TypeError(f"{op.name}: takes {op.arity} input(s), got {len(inputs)}")
     for x in inputs:
@@ -372,28 +383,10 @@ def _apply(op: Op, inputs: tuple) -> Value:
     except Exception as err:
         raise op_error(op, "forward", err, inputs) from err
     if type(data) is not float:  # a custom op may return an int, or something wrong
-        data = _checked_output(op, data, inputs)
+        data = checked_output(op, data, inputs)
     # This thread's own switches (_here) are read only where some thread has one on.
     out = _node(data, inputs if not _open_blocks["grad_enabled"] or _here.grad_enabled else (), op)
     if _open_blocks["anomaly"] and _here.anomaly and not math.isfinite(data):
         raise AnomalyError(f"detect_anomaly: {op.name} produced {data!r} from {describe(op, inputs)}")
     return out
 
-
-def _as_op(op: object) -> Op:
-    if isinstance(op, Op):
-        return op
-    if isinstance(op, str) and op in OPS:
-        return OPS[op]
-    known = ", ".join(OPS)
-    if isinstance(op, str):
-        raise ValueError(f"apply: unknown op {op!r}; known ops: {known}")
-    raise TypeError(f"apply: op must be an Op or the name of one ({known}), got {shown(op)}")
-
-
-def _checked_output(op: Op, data: object, inputs: tuple) -> float:
-    if isinstance(data, bool) or not isinstance(data, numbers.Real):
-        raise TypeError(
-            f"{op.name}: forward returned {shown(data)}; it must return a real number, for {describe(op, inputs)}"
-        )
-    return as_float(data, f"{op.name}: the forward result")

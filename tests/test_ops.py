@@ -24,7 +24,7 @@ CLOSED_FORM = {
     "sub": (lambda a, b: a - b, lambda a, b: (1, -1)),
     "mul": (lambda a, b: a * b, lambda a, b: (b, a)),
     "div": (lambda a, b: a / b, lambda a, b: (1 / b, -a / b**2)),
-    "pow": (lambda a, b: a**b, lambda a, b: (b * a ** (b - 1), a**b * math.log(a) if a > 0 else 0.0 if a == 0 else math.nan)),
+    "pow": (lambda a, b: a**b, lambda a, b: (b * a**(b - 1), a**b * math.log(a) if a > 0 else math.nan if a else 0.0)),
     "neg": (lambda a: -a, lambda a: (-1,)),
     "abs": (lambda a: abs(a), lambda a: (math.copysign(1, a) if a else 0.0,)),
     "exp": (lambda a: math.e**a, lambda a: (math.e**a,)),
