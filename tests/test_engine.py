@@ -488,6 +488,7 @@ def test_a_node_with_a_label_but_no_rule_explains_both_ways_to_give_one():
     message = str(err.value)
     assert "node 'y' (op '**2') has inputs but no rule" in message
     assert "engine.register_op" in message and "recommended" in message and "out._backward = f" in message
+    assert "docs/lecture.md" in message
     assert a.grad == 0.0
     y._backward = lambda: None  # micrograd's way fixes it
     y.backward()

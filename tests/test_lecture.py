@@ -10,7 +10,7 @@ import random
 import pytest
 from graphviz import Digraph
 
-from engine import Value
+from engine import OPS, Value
 
 
 def trace(root):
@@ -234,3 +234,23 @@ def test_the_lectures_own_ops_written_with_closures_run_and_backprop():
     y.backward()
     assert y.data == pytest.approx(math.exp(1.0)) and x.grad == pytest.approx(2 * math.exp(1.0))
     assert "**2" in draw_dot(y).source
+
+
+def test_the_coming_from_the_lecture_page_runs_as_shown(capsys):
+    # docs/lecture.md is where backward's no-rule error sends a learner: every block must run.
+    import pathlib
+    import re
+
+    page = pathlib.Path(__file__).parent.parent / "docs" / "lecture.md"
+    namespace: dict = {}
+    before = dict(OPS)
+    try:
+        for block in re.findall(r"```python\n(.*?)```", page.read_text(), re.S):
+            exec(block, namespace)
+    finally:
+        assert OPS == before  # the page cleans up the ops it adds
+        OPS.clear()
+        OPS.update(before)
+    printed = capsys.readouterr().out
+    assert "0.7071 0.5" in printed and "8.0 12.0" in printed and "2.0 False" in printed
+    assert "docs/lecture.md" in printed  # the no-rule error the page shows points back here
