@@ -11,7 +11,7 @@ of a thousand Values is one node with a thousand inputs, not a chain of ``+``.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping, Set
 from contextlib import contextmanager
 from itertools import repeat
 
@@ -85,7 +85,8 @@ _SUM, _DOT, _TAKE, _MAX = OPS["sum"], OPS["dot"], OPS["take"], OPS["max"]
 def _lift_all(values: Iterable[Value | float], where: str, what: str = "values") -> tuple[Value, ...]:
     """The values as a non-empty tuple of Values, plain numbers lifted to constants."""
     if type(values) is not list and type(values) is not tuple:  # lists and tuples: no slow ABC check
-        if isinstance(values, (str, bytes, bytearray, Value)) or not isinstance(values, Iterable):
+        # A set or a dict has no order a learner controls: dot would pair weights and inputs by chance.
+        if isinstance(values, (str, bytes, bytearray, Value, Set, Mapping)) or not isinstance(values, Iterable):
             raise TypeError(f"{where}: {what} must be a list or tuple of Values or numbers, got {shown(values)}")
     values = tuple(values)
     if not values:

@@ -175,3 +175,16 @@ def test_switches_in_many_interleaved_threads_never_leak():
         grads = list(pool.map(_hostile_thread, range(8), [barrier] * 8))
     assert grads == [6.0] * 8
     assert _state() == (True, False)
+
+
+@pytest.mark.parametrize("unordered", [{1.0: 2.0}, {1.0, 2.0}, frozenset({1.0}), {Value(1.0): 0}.keys()], ids=repr)
+def test_unordered_collections_are_refused_where_order_would_pick_pairs_or_winners(unordered):
+    # dot would pair weights with inputs in a set's arbitrary order; a dict gives its keys.
+    for fn in (engine.sum, engine.max, lambda v: engine.dot(v, [1.0]), lambda v: engine.take(v, 0)):
+        with pytest.raises(TypeError, match="list or tuple"):
+            fn(unordered)
+
+
+def test_iterators_and_ranges_still_work():
+    assert engine.sum(iter([Value(1.0), 2.0])).data == 3.0
+    assert engine.dot(range(3), (x for x in [1.0, 1.0, 1.0])).data == 3.0
