@@ -162,6 +162,17 @@ class NumberProtocol:
 
     Each works on the node's number and is reported to ``record_reads()``.  ``bool(v)`` is
     ``v.data != 0``.  ``==`` is not here on purpose: it stays identity (see ``Value``).
+    NaN and infinities raise as a float's would (``int(Value(nan))`` is a ValueError).
+
+    >>> import math
+    >>> from engine import Value
+    >>> v = Value(-2.5)
+    >>> round(v), round(v, 1), int(v), math.floor(v), math.ceil(v), math.trunc(v)
+    (-2, -2.5, -2, -3, -2, -2)
+    >>> format(v, ".2f"), f"{v:+.1e}", bool(v), bool(Value(0.0)), v < 0
+    ('-2.50', '-2.5e+00', True, False, True)
+    >>> f"{v}"  # no format spec: the Value itself, as print(v) shows it
+    'Value(data=-2.5, grad=0.0)'
     """
 
     __slots__ = ()
