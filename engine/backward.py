@@ -341,10 +341,19 @@ def no_rule_error(node) -> ValueError:
 def _check_grads(node, local: tuple | None) -> None:
     """detect_anomaly's backward check: the grads this node just passed to its inputs."""
     for i, parent in enumerate(node._prev):
-        if not math.isfinite(parent.grad):
+        if not math.isfinite(parent.grad) and not _undefined_for_a_constant(parent, local, i):
             used = f"; local derivative {local[i]!r}" if local is not None else ""
             raise AnomalyError(
                 f"detect_anomaly: backward through {node._op} node {_quoted(node)} "
                 f"(value {node._data!r}, grad {node.grad!r}) gave input {i} {_quoted(parent)} "
                 f"(value {parent._data!r}) the gradient {parent.grad!r}{used}"
             )
+
+
+def _undefined_for_a_constant(parent, local: tuple | None, i: int) -> bool:
+    """A NaN local derivative into a constant (an unlabelled leaf): the 2 of ``x ** 2`` at x < 0.
+
+    d(a^b)/db does not exist at a < 0, so pow gives NaN (as PyTorch does); a constant's grad
+    flows nowhere, so that NaN is not an anomaly.  A labelled leaf (a parameter) is still checked.
+    """
+    return not parent._prev and not parent.label and local is not None and local[i] != local[i]

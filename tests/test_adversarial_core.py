@@ -188,3 +188,14 @@ def test_unordered_collections_are_refused_where_order_would_pick_pairs_or_winne
 def test_iterators_and_ranges_still_work():
     assert engine.sum(iter([Value(1.0), 2.0])).data == 3.0
     assert engine.dot(range(3), (x for x in [1.0, 1.0, 1.0])).data == 3.0
+
+
+def test_squaring_a_negative_number_under_detect_anomaly_is_not_an_anomaly():
+    # pow's d/d(exponent) at a negative base is NaN (as in torch); the constant 2 takes it.
+    with engine.detect_anomaly():
+        x = Value(-2.0, label="x")
+        (x**2).backward()
+    assert x.grad == -4.0
+    e = Value(2.0, label="e")  # a labelled exponent is a parameter: its NaN grad is reported
+    with engine.detect_anomaly(), pytest.raises(engine.AnomalyError, match="input 1 'e'"):
+        (Value(-2.0) ** e).backward()
