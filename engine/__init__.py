@@ -9,9 +9,10 @@
 """
 
 from .compile import BranchChangedError, CompiledGraph, compile
+from .draw import GraphvizNotFoundError, draw_dot, render
 from .forward_mode import jvp, tangents
 from .gradcheck import GradcheckError, assert_gradients_close, gradcheck, gradcheck_module
-from .graph import GraphvizNotFoundError, draw_dot, format_graph, render
+from .graph_text import format_graph
 from .ops import OPS, Op, register_op
 from .stepper import GraphChangedError, Step, Stepper, backward_steps, forward_steps
 from .value import (

@@ -11,8 +11,9 @@ from pathlib import Path
 import pytest
 
 import engine
-from demos.draw_graph import batch_loss, lecture_neuron
+from demos.draw_graph import batch_loss, boxes_of, lecture_neuron, small_mlp
 from engine import Value, draw_dot, render, topological_order
+from engine.text import format_number
 from nn import MLP
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -40,9 +41,10 @@ def test_lecture_neuron_svg_has_every_node_edge_label_data_and_grad(tmp_path):
     assert len(groups["node"]) == len(order) + len(computed) == 15
     assert len(groups["edge"]) == sum(len(n._prev) for n in order) + len(computed) == 14
     for i, node in enumerate(order):
-        assert groups["node"][f"n{i}"] == [node.label, f"data {node.data:.4f}", f"grad {node.grad:.4f}"]
-    assert groups["node"][f"n{len(order) - 1}"] == ["o", "data 0.7071", "grad 1.0000"]
-    assert groups["node"][f"n{order.index(o._prev[0]._prev[0]._prev[0]._prev[0])}"][2] == "grad -1.5000"  # x1
+        data, grad = format_number(node.data, 4), format_number(node.grad, 4)
+        assert groups["node"][f"n{i}"] == [node.label, f"data {data}", f"grad {grad}"]
+    assert groups["node"][f"n{len(order) - 1}"] == ["o", "data 0.7071", "grad 1.0"]
+    assert groups["node"][f"n{order.index(o._prev[0]._prev[0]._prev[0]._prev[0])}"][2] == "grad -1.5"  # x1
     assert sorted(texts[0] for title, texts in groups["node"].items() if title.endswith("_op")) == [
         "*", "*", "+", "+", "tanh",
     ]
@@ -61,7 +63,7 @@ def test_png_and_pdf_have_their_signatures(tmp_path):
 PROGRAM = """
 import random, sys
 from engine import draw_dot
-from demos.draw_graph import lecture_neuron
+from demos.draw_graph import boxes_of, lecture_neuron
 from nn import MLP
 junk = [object() for _ in range(int(sys.argv[1]))]  # moves every id()
 o = lecture_neuron()
@@ -69,7 +71,7 @@ model = MLP(2, [3, 1], rng=random.Random(0))
 y = model([1.0, -1.0])
 y.backward()
 print(draw_dot(o).source)
-print(draw_dot(y, params=model, cluster=True, color_by_grad=True).source)
+print(draw_dot(y, params=model, group_by=boxes_of(model), color_by_grad=True).source)
 """
 
 
@@ -136,19 +138,22 @@ def test_mlp_with_clusters_renders_every_node_and_each_neuron_box(tmp_path):
     model = MLP(2, [4, 4, 1], rng=random.Random(1))
     y = model([0.5, -1.0])
     y.backward()
-    path = render(y, tmp_path / "mlp.svg", params=model, cluster=True, color_by_grad=True)
+    path = render(y, tmp_path / "mlp.svg", params=model, group_by=boxes_of(model), color_by_grad=True)
     groups = svg_groups(path.read_text())
     order = topological_order(y)
     computed = [n for n in order if n._prev]
-    assert len(groups["node"]) == len(order) + len(computed)
-    assert len(groups["edge"]) == sum(len(n._prev) for n in order) + len(computed)
+    constants = [n for n in order if not n._prev and not n.label]  # the two inputs, once per first-layer neuron
+    assert len(constants) == 2 * 4
+    assert len(groups["node"]) == len(order) - len(constants) + len(computed)
+    assert len(groups["edge"]) == sum(len(n._prev) for n in order) - len(constants) + len(computed)
     assert sorted(texts[0] for texts in groups["cluster"].values()) == sorted(
         ["layers.0", "layers.1", "layers.2"] + [f"neurons.{i}" for i in range(4)] * 2 + ["neurons.0"]
     )
     index = {node: i for i, node in enumerate(order)}
     for name, p in model.named_parameters():
         short = name.split(".", 4)[-1]  # 'w.1' or 'b'
-        assert groups["node"][f"n{index[p]}"] == [short, f"data {p.data:.4f}", f"grad {p.grad:.4f}"]
+        data, grad = format_number(p.data, 4), format_number(p.grad, 4)
+        assert groups["node"][f"n{index[p]}"] == [short, f"data {data}", f"grad {grad}"]
 
 
 MISSING_DOT = """
@@ -185,11 +190,35 @@ def test_missing_dot_says_how_to_install_it_while_source_still_works(tmp_path):
 def test_collapsed_batch_renders_one_box_per_neuron_use(tmp_path):
     model = MLP(2, [4, 4, 1], rng=random.Random(2))
     _, loss = batch_loss(model, n=4)
-    groups = svg_groups(render(loss, tmp_path / "batch.svg", params=model, collapse=True, cluster=True).read_text())
+    path = render(loss, tmp_path / "batch.svg", params=model, group_by=boxes_of(model), collapse=True)
+    groups = svg_groups(path.read_text())
     boxes = [texts for texts in groups["node"].values() if texts and texts[0].startswith("neurons.")]
     assert len(boxes) == 4 * 9
     expected = [f"neurons.{i} (relu)" for i in range(4)] + ["neurons.0 (linear)"]
     assert sorted({texts[0] for texts in boxes}) == sorted(expected)
     assert sorted(texts[0] for texts in groups["cluster"].values()) == ["layers.0", "layers.1", "layers.2"]
-    # 8 inputs; per example the loss term: 1.0, y - 1, 2, (y - 1) ** 2 and two ops; the sum and its op.
-    assert len(groups["node"]) == 4 * 9 + 8 + 4 * 6 + 2
+    # 8 inputs; per example the loss term: y - 1, (y - 1) ** 2 and their two ops; the sum and its op.
+    assert len(groups["node"]) == 4 * 9 + 8 + 4 * 4 + 2
+
+
+def test_the_demos_mlp_picture_shows_the_grads_backward_gives(tmp_path):
+    # The demo draws the MLP, then a batch through the same model: the batch's backward must
+    # not leak into the first picture, whose grads are those of small_mlp()'s own backward.
+    subprocess.run(
+        [sys.executable, "-m", "demos.draw_graph", "--out", str(tmp_path)],
+        cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)}, capture_output=True, check=True,
+    )
+    model, loss = small_mlp()  # the demo's model and loss, rebuilt from the same seed
+    nodes = svg_groups((tmp_path / "mlp.svg").read_text())["node"]
+    order = topological_order(loss)
+    shown = {}
+    for node in order:
+        texts = nodes.get(f"n{order.index(node)}")
+        if texts is not None:
+            shown[node] = float(texts[-1].removeprefix("grad "))
+    assert len(shown) == len(order) - 2 * 4 - 2  # constants are written into their ops
+    for name, p in model.named_parameters():
+        assert shown[p] == pytest.approx(p.grad, rel=1e-3, abs=1e-6), name
+    for node, grad in shown.items():
+        assert grad == pytest.approx(node.grad, rel=1e-3, abs=1e-6)
+    assert shown[loss._prev[0]._prev[0]._prev[0]] == pytest.approx(-1.9978, abs=1e-3)  # y, as the issue quotes
