@@ -67,14 +67,24 @@ def _check_options(rankdir: object, max_nodes: object, style: object, group_by: 
         raise ValueError("draw_dot: collapse=True draws each use of a box as one node; pass group_by= too")
 
 
-def _check_format(format: object) -> None:  # noqa: A002 - micrograd's argument name
-    from .draw_graphviz import FORMATS
+def _graphviz():
+    """engine.draw_graphviz, imported now: the first drawing is where graphviz is needed."""
+    try:
+        from . import draw_graphviz
+    except ImportError as err:
+        raise ImportError(
+            f"draw_dot needs the graphviz Python package ({err}); install it with pip install graphviz. "
+            f"engine.format_graph(root) prints the graph as text without it"
+        ) from err
+    return draw_graphviz
 
+
+def _check_format(format: object) -> None:  # noqa: A002 - micrograd's argument name
     if not isinstance(format, str):
         raise TypeError(
             f"draw_dot: format must be a str such as 'svg' or 'png', got {type(format).__name__} {format!r}"
         )
-    if format not in FORMATS:
+    if format not in _graphviz().FORMATS:
         raise ValueError(f"draw_dot: format must be one Graphviz knows, such as 'svg', 'png' or 'pdf', got {format!r}")
 
 
@@ -177,9 +187,9 @@ def draw_dot(
 
 
 def _graph(pic: Picture, format: str, rankdir: str):  # noqa: A002 - micrograd's argument name
-    from .draw_graphviz import Digraph, nohtml  # graphviz is needed from here on only
-
-    graph = Digraph(format=format, graph_attr={"rankdir": rankdir})
+    graphviz = _graphviz()
+    nohtml = graphviz.nohtml
+    graph = graphviz.Digraph(format=format, graph_attr={"rankdir": rankdir})
     tree, edges = statements(pic)
     emit(graph, tree, pic, nohtml)
     for tail, head, attrs in edges:

@@ -452,3 +452,41 @@ def test_node_limit_suggests_collapse_which_fits_a_batch():
     source = draw_dot(loss, params=model, group_by=boxes_of(model), collapse=True, max_nodes=300).source
     assert source.count("shape=Mrecord") == 10 * 17
     assert source.count("style=dashed") == 3  # one frame per layer
+
+
+# --- without graphviz ------------------------------------------------------------------------------
+
+WITHOUT_GRAPHVIZ = """
+import sys
+sys.modules["graphviz"] = None  # `import graphviz` now raises ImportError, as if it were not installed
+{imports}
+from engine import Value
+x = Value(2.0, label="x")
+y = (x * 3).tanh()
+y.backward()
+print(format_graph(y))
+try:
+    draw_dot(y)
+except ImportError as err:
+    print("ImportError:", err)
+"""
+
+
+def _run_without_graphviz(imports):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    program = WITHOUT_GRAPHVIZ.format(imports=imports)
+    return subprocess.run([sys.executable, "-c", program], cwd=root, capture_output=True, text=True)
+
+
+@pytest.mark.xfail(strict=True, reason="engine.stepper imports graphviz at its top until the stepper branch lands")
+def test_import_engine_and_format_graph_work_without_graphviz():
+    result = _run_without_graphviz("from engine import draw_dot, format_graph")
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("x = 2.0") and lines[-2].startswith("t2 = tanh(t1)")
+    assert lines[-1].startswith("ImportError: draw_dot needs the graphviz Python package")
+    assert "pip install graphviz" in lines[-1]

@@ -222,3 +222,84 @@ def test_the_demos_mlp_picture_shows_the_grads_backward_gives(tmp_path):
     for node, grad in shown.items():
         assert grad == pytest.approx(node.grad, rel=1e-3, abs=1e-6)
     assert shown[loss._prev[0]._prev[0]._prev[0]] == pytest.approx(-1.9978, abs=1e-3)  # y, as the issue quotes
+
+
+# --- any string draws: verbatim, or visibly escaped, and never breaks dot ----------------------
+
+NASTY = [
+    "&#x1F600;", "&#233;", "&amp;", "😀", "é", "\x00", "a\x1b[31mred", "\ud800", "x\udfff", "\x7f", "tab\there",
+    "line\nbreak", "{a|b}", "<b>bold</b>", "end\\", "\\N", "\\G", '"', "x" * 20_000,
+]
+SHOWN = [  # what the picture says for each: printable text verbatim, the rest as Python escapes
+    "&#x1F600;", "&#233;", "&amp;", "😀", "é", "\\x00", "a\\x1b[31mred", "\\ud800", "x\\udfff", "\\x7f", "tab\\there",
+    "line\\nbreak", "{a|b}", "<b>bold</b>", "end\\", "\\N", "\\G", '"', "x" * 59 + "…",
+]
+
+
+def test_any_label_is_drawn_verbatim_or_visibly_escaped_by_the_real_dot():
+    values = [Value(float(i), label=label) for i, label in enumerate(NASTY)]
+    y = engine.sum(values)
+    y.label = "&#x1F600;\x00" + "y" * 100
+    svg = draw_dot(y).pipe(format="svg", encoding="utf-8")  # dot exits non-zero on any error
+    nodes = svg_groups(svg)["node"]  # the SVG parses as XML
+    order = topological_order(y)
+    for value, shown in zip(values, SHOWN):
+        assert nodes[f"n{order.index(value)}"][0] == shown
+    assert nodes[f"n{len(order) - 1}"][0] == "&#x1F600;\\x00" + "y" * 46 + "…"
+
+
+def test_any_op_symbol_parameter_name_and_box_name_draws(tmp_path):
+    with _registered("nasty", "&#233;\x00<\ud800>"):
+        x = Value(1.0)
+        y = engine.apply("nasty", x * 2)
+        names = {name: x for name in ["&#x1F600;\x1b"]}
+        path = render(y, tmp_path / "nasty.svg", params=names, group_by=lambda leaf: ("\x00outer", "\x00outer.&#233;"))
+    groups = svg_groups(path.read_text(encoding="utf-8"))
+    assert groups["node"]["n3_op"] == ["&#233;\\x00<\\ud800>"]
+    assert groups["node"]["n0"][0] == "&#x1F600;\\x1b"
+    assert sorted(texts[0] for texts in groups["cluster"].values()) == ["&#233;", "\\x00outer"]
+
+
+class _registered:
+    """register_op for one test, until the core's scoped_op lands."""
+
+    def __init__(self, name, symbol):
+        self.name, self.symbol = name, symbol
+
+    def __enter__(self):
+        return engine.register_op(self.name, lambda a: a, lambda out, a: (1.0,), self.symbol)
+
+    def __exit__(self, *exc):
+        del engine.OPS[self.name]
+
+
+@pytest.mark.parametrize(
+    ("options", "error", "message"),
+    [
+        ({"format": True}, TypeError, "draw_dot: format must be a str such as 'svg' or 'png', got bool True"),
+        ({"format": "jpeg2"}, ValueError, "draw_dot: format must be one Graphviz knows"),
+        ({"rankdir": 1}, ValueError, "draw_dot: rankdir must be 'LR', 'RL', 'TB' or 'BT', got 1"),
+        ({"show_grad": "no"}, TypeError, "draw_dot: show_grad must be True or False, got str 'no'"),
+        ({"color_by_grad": 1}, TypeError, "draw_dot: color_by_grad must be True or False, got int 1"),
+        ({"fold_constants": None}, TypeError, "draw_dot: fold_constants must be True or False, got NoneType"),
+        ({"digits": None}, TypeError, r"draw_dot: digits must be an int \(significant figures, e.g. 6\), got NoneType"),
+        ({"digits": 0}, ValueError, "draw_dot: digits must be from 1 to 17 significant figures, got 0"),
+        ({"max_nodes": 2.5}, ValueError, "draw_dot: max_nodes must be a positive int, got 2.5"),
+        ({"style": {}}, TypeError, r"draw_dot: style must be an engine.draw.Style, got dict \{\}"),
+        ({"highlight": 3}, TypeError, "draw_dot: highlight must be Values"),
+    ],
+)
+def test_bad_draw_dot_arguments_are_named(options, error, message):
+    with pytest.raises(error, match=message):
+        draw_dot(Value(1.0, label="x").exp(), **options)
+
+
+def test_bad_render_and_format_graph_arguments_are_named():
+    with pytest.raises(TypeError, match="render: path must be a str or a path, got int 1"):
+        render(Value(1.0), 1)
+    with pytest.raises(TypeError, match=r"format_graph: digits must be an int \(significant figures.*got NoneType"):
+        engine.format_graph(Value(1.0), digits=None)
+    with pytest.raises(ValueError, match="format_graph: digits must be from 1 to 17 significant figures, got 40"):
+        engine.format_graph(Value(1.0), digits=40)
+    with pytest.raises(TypeError, match="format_graph: full must be True or False, got str 'yes'"):
+        engine.format_graph(Value(1.0), full="yes")
