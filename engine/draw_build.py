@@ -16,8 +16,8 @@ from .draw_groups import relative
 from .draw_labels import constant_text, op_text, plain, record_label
 from .draw_style import Style
 from .graph_kinds import CONSTANT
-from .text import format_number, local_derivatives, op_row, op_symbol
-from .value import Value
+from .text import format_number, op_row, op_symbol
+from .value import Value, local_derivatives
 
 __all__ = ["Picture", "statements", "emit"]
 

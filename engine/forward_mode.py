@@ -19,8 +19,7 @@ from __future__ import annotations
 import numbers
 from collections.abc import Callable, Mapping, Sequence
 
-from .text import local_derivatives, node_name
-from .value import Value, topological_order
+from .value import Value, local_derivatives, node_name, topological_order
 
 __all__ = ["jvp", "tangents"]
 

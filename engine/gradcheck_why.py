@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from .text import local_derivatives, op_row
-from .value import Value
+from .text import op_row
+from .value import Value, local_derivatives
 
 __all__ = ["DOMAIN_ERRORS", "close", "trace", "side", "kink", "wrong_rule"]
 

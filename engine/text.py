@@ -23,28 +23,13 @@ import numbers
 from collections.abc import Mapping, Sequence
 
 from .ops import OPS, Op
-from .value import Value, topological_order
-
-try:  # the core's one naming function and derivative lookup (engine.value); stand-ins until it has them
-    from .value import local_derivatives, name_nodes, node_name, rule_of
-except ImportError:  # pragma: no cover - removed once the core branch lands
-
-    def node_name(v: Value) -> str:
-        """The node's label, else its number for a leaf, else '?' (named by name_nodes)."""
-        if v.label:
-            return v.label
-        return repr(v.data) if not v._prev else "?"
-
-    def name_nodes(order: Sequence[Value]) -> None:
-        """Kept on the node by the core; a no-op until it lands (node_names numbers t1, t2, ...)."""
-
-    def rule_of(node: Value) -> Op | None:
-        return OPS.get(node._op) if node._prev else None
-
-    def local_derivatives(node: Value) -> tuple | None:
-        op = rule_of(node)
-        return None if op is None else tuple(op.derivatives(node.data, *[c.data for c in node._prev]))
-
+from .value import (  # the core's; re-exported for the views
+    Value,
+    name_nodes,
+    node_name,
+    rule_of,
+    topological_order,
+)
 
 __all__ = [
     "node_name",
@@ -57,8 +42,6 @@ __all__ = [
     "visible",
     "op_row",
     "op_symbol",
-    "local_derivatives",
-    "rule_of",
     "check_sig",
     "param_names",
     "DEFAULT_SIG",
@@ -261,18 +244,11 @@ def names_for(order: Sequence[Value], given: Mapping[Value, str], sig: int = DEF
     name_nodes(order)
     names: dict[Value, str] = {}
     used: set[str] = set()
-    counter = 0
-    taken = {given.get(node) or node.label for node in order}
     for node in order:
         if not node._prev and node not in given and not node.label:
             names[node] = format_number(node.data, sig)  # a number is written as itself
             continue
-        name = given.get(node) or node_name(node)
-        if name == "?":  # no core auto-name yet: t1, t2, ... skipping labels
-            while name == "?" or name in used or name in taken:
-                counter += 1
-                name = f"t{counter}"
-        name = visible(name)
+        name = visible(given.get(node) or node_name(node))
         base, k = name, 1
         while name in used:
             k += 1
