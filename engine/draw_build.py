@@ -144,6 +144,9 @@ def _edge_attrs(pic: Picture, node: Value, j: int, child: Value) -> dict:
     if not pic.color_by_grad:
         return {}
     flow = pic.flows[node][j]
+    if math.isnan(flow) and op_row(node) is None:  # a closure: its local derivatives are not known
+        text = f"{pic.names[child]} gets what {pic.names[node]}'s rule written in Python gives"
+        return {"style": "dashed", "tooltip": plain(text, _TOOLTIP)}
     s = pic.scale(flow)
     text = f"{pic.names[child]} gets {format_number(flow)} from {pic.names[node]}"
     return {"color": pic.style.grad_colour(s), "penwidth": f"{1 + 3 * s:.2f}", "tooltip": plain(text, _TOOLTIP)}

@@ -49,6 +49,7 @@ __all__ = [
 
 DEFAULT_SIG = 6  # significant figures, the one meaning of `digits` everywhere
 MAX_ARGS = 6  # an op call with more arguments is shortened unless full=True
+_POSTFIX = ("*", "/", "^")  # a free label starting so reads after its one input
 
 
 def format_number(x: float, sig: int = DEFAULT_SIG) -> str:
@@ -103,16 +104,19 @@ def op_call(op: str | Op, arg_names: Sequence[str], *, full: bool = False) -> st
 
     A negative number next to an operator is put in parentheses.  More than six arguments are
     shortened (``sum(x0, x1, x2, x3, ... 3 more, x9)``) unless ``full=True``.  An op name
-    that is not in the table (a free label, as micrograd's ``'ReLU'``) is written as a call.
+    that is not in the table (a free label, as micrograd's ``'ReLU'``) is written as a call,
+    or after its one input when it starts with ``*``, ``/`` or ``^`` (micrograd's ``'**2'``).
 
     >>> op_call('sub', ['t1', '-4.0']), op_call('neg', ['a']), op_call('tanh', ['-1.0']), op_call('ReLU', ['n'])
     ('t1 - (-4.0)', '-a', 'tanh(-1.0)', 'ReLU(n)')
-    >>> op_call('dot', ['w0', 'w1', 'x0', 'x1'])
-    'dot([w0, w1], [x0, x1])'
+    >>> op_call('dot', ['w0', 'w1', 'x0', 'x1']), op_call('**2', ['x'])
+    ('dot([w0, w1], [x0, x1])', 'x **2')
     """
     found, symbol = _op_and_label(op)
     args = list(arg_names)
     if found is None:
+        if len(args) == 1 and symbol[:1] in _POSTFIX:  # micrograd's '**2': 'x **2'
+            return f"{args[0]} {symbol}"
         return f"{symbol}({_join(args, full)})"
     if found.is_infix and len(args) == 2:
         return f"{_operand(args[0])} {symbol} {_operand(args[1])}"

@@ -490,3 +490,31 @@ def test_import_engine_and_format_graph_work_without_graphviz():
     assert lines[0].startswith("x = 2.0") and lines[-2].startswith("t2 = tanh(t1)")
     assert lines[-1].startswith("ImportError: draw_dot needs the graphviz Python package")
     assert "pip install graphviz" in lines[-1]
+
+
+def test_lecture_style_closures_and_free_labels_print_and_draw():
+    x = Value(0.5, label="x")
+    t = math.tanh(x.data)
+    out = Value(t, (x,), "TANH")  # not a table name: a free label with micrograd's closure
+
+    def tanh_backward():
+        x.grad += (1 - t**2) * out.grad
+
+    out._backward = tanh_backward
+    sq = Value(x.data**2, (x,), "**2")
+
+    def sq_backward():
+        x.grad += 2 * x.data * sq.grad
+
+    sq._backward = sq_backward
+    y = out + sq
+    y.backward()
+    assert x.grad == pytest.approx(1 - t**2 + 2 * 0.5)
+    rows = parse(format_graph(y))
+    assert rows["t1"][0] == "TANH(x)" and rows["t2"][0] == "x **2"
+    source = draw_dot(y, color_by_grad=True).source
+    nodes = node_lines(source)
+    assert nodes["n1_op"].startswith("label=TANH ") and 'tooltip="TANH: a rule written in Python"' in nodes["n1_op"]
+    assert nodes["n2_op"].startswith('label="**2"')
+    edges = dict(re.findall(r"^\s*(\S+ -> \S+) \[(.*)\]$", source, flags=re.M))
+    assert "style=dashed" in edges["n0 -> n1_op"] and "rule written in Python gives" in edges["n0 -> n1_op"]
