@@ -321,10 +321,10 @@ def test_a_failing_rule_leaves_the_grads_as_the_last_good_step_left_them():
 def test_forward_steps_lists_each_computation_with_its_numbers():
     o, _ = lecture_neuron()
     assert forward_steps(o).splitlines() == [
-        "x1*w1 = x1 * w1 = 2.0 * -3.0 = -6.0",
+        "x1*w1 = x1 * w1 = 2.0 * (-3.0) = -6.0",
         "x2*w2 = x2 * w2 = 0.0 * 1.0 = 0.0",
-        "x1*w1 + x2*w2 = (x1*w1) + (x2*w2) = -6.0 + 0.0 = -6.0",
-        "n = (x1*w1 + x2*w2) + b = -6.0 + 6.88137 = 0.881374",
+        "x1*w1 + x2*w2 = (x1*w1) + (x2*w2) = (-6.0) + 0.0 = -6.0",
+        "n = (x1*w1 + x2*w2) + b = (-6.0) + 6.88137 = 0.881374",
         "o = tanh(n) = tanh(0.881374) = 0.707107",
     ]
     assert forward_steps(Value(1.0, label="x")) == "x = 1.0 (an input: nothing to compute)"

@@ -217,11 +217,11 @@ def forward_steps(root: Value) -> Text:
     """How each value in the graph was computed, inputs first: the forward pass in words.
 
     >>> from engine import Value
-    >>> x = Value(2.0, label='x'); w = Value(-3.0, label='w')
+    >>> x = Value(2.0, label='x'); w = Value(0.25, label='w')
     >>> y = (x * w).tanh(); y.label = 'y'
     >>> forward_steps(y)
-    t1 = x * w = 2.0 * -3.0 = -6.0
-    y = tanh(t1) = tanh(-6.0) = -0.999988
+    t1 = x * w = 2.0 * 0.25 = 0.5
+    y = tanh(t1) = tanh(0.5) = 0.462117
     """
     check_root(root, "forward_steps")
     return forward_steps_text(Walk(root, 1.0))

@@ -12,7 +12,7 @@ import numbers
 from collections import deque
 from collections.abc import Iterator
 
-from ._deps import Value, backward_pass, namer, rule_of, topological_order
+from ._deps import Value, backward_pass, node_names, rule_of, topological_order
 from .words import Step, wrap
 
 __all__ = ["GraphChangedError", "Walk", "BackwardSteps", "backward_steps", "check_root", "check_gradient"]
@@ -61,7 +61,7 @@ class Walk:
         self._rules = [rule_of(node) for node in self.nodes]
         self._data = {node: node.data for node in self.order}
         self._index = {node: k for k, node in enumerate(self.nodes)}
-        self._name = None
+        self._names: dict[Value, str] | None = None
         self._consumers: dict[Value, list[tuple[Value, int]]] | None = None
         self._grads: dict[Value, float] = {}  # the grad stepping left on each node it touched
         self._initial: dict[Value, float] | None = None  # every grad before the first step
@@ -69,10 +69,10 @@ class Walk:
     # --- names and places ----------------------------------------------------------------------
 
     def name(self, node: Value) -> str:
-        """The node's name, as every view writes it."""
-        if self._name is None:
-            self._name = namer(self.root, self.order)
-        return self._name(node)
+        """The node's name, as every view writes it (parameters by their names in ``params``)."""
+        if self._names is None:
+            self._names = node_names(self.order, params=self.params)
+        return self._names[node]
 
     def index(self, node: Value, where: str) -> int | None:
         """The step number (0-based) of ``node``: None for a leaf; ValueError if not in the graph."""

@@ -60,7 +60,7 @@ def assignment(walk: Walk, node: Value) -> str:
     if not node._prev:
         return f"{walk.name(node)} (the seed)"
     names = [name if is_number(name) else wrap(name) for name in map(walk.name, node._prev)]
-    return f"{walk.name(node)} = {op_call(node, names)}"
+    return f"{walk.name(node)} = {op_call(node._op, names)}"
 
 
 # --- one step ------------------------------------------------------------------------------
@@ -174,7 +174,7 @@ def forward_steps_text(walk: Walk) -> Text:
     for node in walk.order:
         if node._prev:
             numbers = [num(child.data) for child in node._prev]
-            lines.append(f"{assignment(walk, node)} = {op_call(node, numbers)} = {num(node.data)}")
+            lines.append(f"{assignment(walk, node)} = {op_call(node._op, numbers)} = {num(node.data)}")
     if not lines:
         lines.append(f"{walk.name(walk.root)} = {num(walk.root.data)} (an input: nothing to compute)")
     return Text("\n".join(lines))
