@@ -6,8 +6,8 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
+from ..value import Value, local_derivatives
 from . import export
-from ._deps import Value, local_derivatives
 from .walk import BackwardSteps, Walk, check_gradient, check_root
 from .words import MAX_INPUT_LINES, Step, Text, assignment, explain_text, forward_steps_text, num, where_text, wrap
 

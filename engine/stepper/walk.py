@@ -12,7 +12,8 @@ import numbers
 from collections import deque
 from collections.abc import Iterator
 
-from ._deps import Value, backward_pass, node_names, rule_of, topological_order
+from ..text import node_names
+from ..value import Value, backward_pass, rule_of, topological_order
 from .words import Step, wrap
 
 __all__ = ["GraphChangedError", "Walk", "BackwardSteps", "backward_steps", "check_root", "check_gradient"]

@@ -12,7 +12,9 @@ from collections import deque
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from ._deps import Op, Value, backward_pass, format_number, local_derivatives, op_call, rule_of
+from ..ops import Op
+from ..text import format_number, op_call
+from ..value import Value, backward_pass, local_derivatives, rule_of
 
 if TYPE_CHECKING:
     from .walk import Walk
@@ -60,7 +62,13 @@ def assignment(walk: Walk, node: Value) -> str:
     if not node._prev:
         return f"{walk.name(node)} (the seed)"
     names = [name if is_number(name) else wrap(name) for name in map(walk.name, node._prev)]
-    return f"{walk.name(node)} = {op_call(node._op, names)}"
+    return f"{walk.name(node)} = {call(node, names)}"
+
+
+def call(node: Value, arg_names: list[str]) -> str:
+    """The node's op applied to ``arg_names``: its table row's way of writing it, else its label as written."""
+    rule = rule_of(node)
+    return op_call(rule if isinstance(rule, Op) else node._op, arg_names)
 
 
 # --- one step ------------------------------------------------------------------------------
@@ -154,12 +162,12 @@ class Step:
 
     def _custom_lines(self) -> list[str]:
         name, out = self._walk.name, wrap(self._walk.name(self.node))
-        lines = [f"dL/d{out} = {num(self.upstream)} goes through {CUSTOM}:"]
-        seen = set()
-        for child, before, after in zip(self.inputs, self.grads_before, self.grads):
-            if child not in seen:  # an input used twice: its grad before the first and after the last
-                seen.add(child)
-                lines.append(f"{wrap(name(child))}.grad: {num(before)} -> {num(after)}")
+        lines = [f"dL/d{out} = {num(self.upstream)}, passed on by {CUSTOM}:"]
+        first = dict(zip(reversed(self.inputs), reversed(self.grads_before)))  # an input used twice:
+        last = dict(zip(self.inputs, self.grads))  # its grad before the step, and after it
+        for child in dict.fromkeys(self.inputs):
+            before, after = first[child], last[child]
+            lines.append(f"{wrap(name(child))}.grad: {num(before)} -> {num(after)} (received {num(after - before)})")
         if len(lines) > MAX_INPUT_LINES + 1:
             lines[MAX_INPUT_LINES + 1 :] = [f"... and {len(lines) - MAX_INPUT_LINES - 1} more inputs"]
         return lines
@@ -174,7 +182,7 @@ def forward_steps_text(walk: Walk) -> Text:
     for node in walk.order:
         if node._prev:
             numbers = [num(child.data) for child in node._prev]
-            lines.append(f"{assignment(walk, node)} = {op_call(node._op, numbers)} = {num(node.data)}")
+            lines.append(f"{assignment(walk, node)} = {call(node, numbers)} = {num(node.data)}")
     if not lines:
         lines.append(f"{walk.name(walk.root)} = {num(walk.root.data)} (an input: nothing to compute)")
     return Text("\n".join(lines))
@@ -229,8 +237,10 @@ def path_rows(walk: Walk, node: Value) -> list[str]:
         total += 0.0 if None in values else math.prod(values)
     rows = [symbols[0]] + ["+ " + s for s in symbols[1:]] + ["= " + numbers[0]] + ["+ " + n for n in numbers[1:]]
     if custom:  # a '?' cannot be multiplied out: the number is the backward pass's own
-        users = ", ".join(name(u) for u in custom)
-        return rows + [f"= {num(derivatives(walk)[node])}", f"(? : {users} is {CUSTOM}; the total is backward's)"]
+        users = " and ".join(name(u) for u in custom)
+        has = "has" if len(custom) == 1 else "each have"
+        note = f"(?: {users} {has} {CUSTOM}; the total is what the backward pass gives)"
+        return rows + [f"= {num(derivatives(walk)[node])}", note]
     return rows + [f"= {num(total)}"]
 
 
