@@ -482,7 +482,6 @@ def _run_without_graphviz(imports):
     return subprocess.run([sys.executable, "-c", program], cwd=root, capture_output=True, text=True)
 
 
-@pytest.mark.xfail(strict=True, reason="engine.stepper imports graphviz at its top until the stepper branch lands")
 def test_import_engine_and_format_graph_work_without_graphviz():
     result = _run_without_graphviz("from engine import draw_dot, format_graph")
     assert result.returncode == 0, result.stderr
