@@ -227,6 +227,9 @@ class _Recurrent(Module):
         # so named_parameters() and state_dict() read like torch's: 'weight_ih_l0.3.1'.
         self._cells = [self._cell(n_in, hidden_size, bias, rng=rng, **cell_options) for n_in in sizes]
         for k, cell in enumerate(self._cells):
+            for sub, p in cell.named_parameters():
+                if p.label == sub:
+                    p.label = ""  # the private cell's name for it; the published name below replaces it
             for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"):
                 if getattr(cell, name) is not None:
                     setattr(self, f"{name}_l{k}", getattr(cell, name))
