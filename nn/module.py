@@ -1,19 +1,14 @@
 """``Module``, the base class of every layer and model: it finds parameters, names them and saves them.
 
 A module's parameters are the Values in its public attributes (a Value, or a list of
-them, nested as deep as you like) and, recursively, those of its child modules (a
-Module, or a list of Modules).  Attributes whose name starts with ``_`` are private
-and never searched.  So a new layer is only this, as in PyTorch::
+them, nested as deep as you like) and those of its child modules (a Module, or a list of
+Modules), as in PyTorch but without registration calls.  Attributes whose name starts
+with ``_`` are private and never searched.
 
-    class Scale(Module):
-        def __init__(self):
-            self.k = Value(1.0)          # a parameter, named 'k'
-        def forward(self, x):
-            return [self.k * xi for xi in x]
-
-Names are dotted paths (``layers.0.neurons.3.w.1``) and every parameter's ``.label`` is
-set to its full name as soon as the module is assigned to its parent, so a drawn graph
-shows where each weight lives.
+Names are dotted paths (``layers.0.neurons.3.w.1``) and ``named_parameters()`` is the one
+place they come from.  A parameter without a label gets its name as its ``.label`` when
+its module is assigned to a parent, so a drawn graph shows where each weight lives;
+labels you set yourself are kept.
 
 >>> from engine import Value
 >>> class Scale(Module):
@@ -40,21 +35,15 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator, Mapping
-from typing import Any, NamedTuple
+from typing import Any
 
 from engine import Value
 
-from . import saving
-from .checks import check_bool, is_real, short
+from . import groups, saving, summary
+from .checks import check_bool
+from .saving import LoadResult
 
 __all__ = ["Module", "LoadResult"]
-
-class LoadResult(NamedTuple):
-    """What ``load_state_dict(strict=False)`` skipped.  NB: torch's _IncompatibleKeys."""
-
-    missing_keys: list[str]
-    unexpected_keys: list[str]
-
 
 def _walk(value: object, name: str) -> Iterator[tuple[str, Value | Module]]:
     """The Values and Modules inside one attribute, with their dotted names, in order.
@@ -300,17 +289,7 @@ class Module:
         where = f"{type(self).__name__}.load_state_dict"
         if not isinstance(state, Mapping):
             raise TypeError(f"{where}: expected a dict of {{name: float}}, got {type(state).__name__}")
-        params = dict(self.named_parameters())
-        missing = [k for k in params if k not in state]
-        unexpected = [k for k in state if k not in params]
-        if strict and (missing or unexpected):
-            problems = []
-            if missing:
-                problems.append(f"missing parameter(s) {_some(missing)}")
-            if unexpected:
-                problems.append(f"unexpected name(s) {_some(unexpected)}")
-            raise ValueError(f"{where}: {'; '.join(problems)}; the model has {_some(list(params))}")
-        updates = [(p, _number(where, name, state[name])) for name, p in params.items() if name in state]
+        updates, missing, unexpected = saving.check_state(where, dict(self.named_parameters()), state, strict)
         for p, value in updates:
             p.data = value
         return LoadResult(missing, unexpected)
@@ -367,69 +346,53 @@ class Module:
     def __repr__(self) -> str:
         # NB: PyTorch's layout: one line per child, runs of identical children folded into "(0-15): 16 x ...".
         # Children are written before their parents, from the list of modules, not by recursion,
-        # and lines carry their depth until the end, so a Sequential nested 1,000 deep prints at once.
-        lines: dict[int, list[tuple[int, str]]] = {}
+        # so a Sequential nested 1,000 deep prints.
+        written: dict[int, summary.Lines] = {}
         for m in reversed(self.modules()):
             if type(m).__repr__ is Module.__repr__:
-                lines[id(m)] = m._repr_lines(lines)
+                written[id(m)] = summary.repr_lines(m, written)
             else:
-                lines[id(m)] = [(0, line) for line in repr(m).split("\n")]
-        return "\n".join("  " * depth + text for depth, text in lines[id(self)])
+                written[id(m)] = [(0, line) for line in repr(m).split("\n")]
+        return summary.join_lines(written[id(self)])
 
-    def _repr_lines(self, written: dict[int, list[tuple[int, str]]]) -> list[tuple[int, str]]:
-        """This module's repr as (depth, text) lines, its children's taken from ``written``."""
-        def child(m: Module) -> list[tuple[int, str]]:
-            return written.get(id(m), [(0, f"{type(m).__name__}(...)")])  # (...): a module inside itself
+    def _title(self) -> str:
+        extra = self.extra_repr()
+        return f"{type(self).__name__}({extra})" if extra else type(self).__name__
 
-        body: list[tuple[int, str]] = []
-        for attr, value in vars(self).items():
-            if attr.startswith("_"):
-                continue
-            if isinstance(value, Module):
-                body.extend(_entry(f"({attr}): ", child(value), 1))
-            elif isinstance(value, (list, tuple)) and value and all(isinstance(v, Module) for v in value):
-                body.append((1, f"({attr}): ["))
-                for label, sub in _folded([child(v) for v in value]):
-                    body.extend(_entry(label, sub, 2))
-                body.append((1, "]"))
-        name, extra = type(self).__name__, self.extra_repr()
-        if not body:
-            return [(0, f"{name}({extra})")]
-        return [(0, f"{name}("), *([(1, extra)] if extra else []), *body, (0, ")")]
+    def summary(self) -> str:
+        """A table of the parameters: one row per list of them, with its name, shape and count, then the total.
 
+        NB: like torchinfo's summary().  The names are those of ``named_parameters()``.
 
-def _some(names: list[str], shown: int = 5) -> str:
-    """'a', 'b', 'c' -- or the first few and how many more, so a huge list makes a short message."""
-    text = ", ".join(repr(short(n, 80)) if len(n) > 80 else repr(n) for n in names[:shown])
-    return text if len(names) <= shown else f"{text} and {len(names) - shown} more ({len(names)} in all)"
+        >>> from nn import MLP
+        >>> print(MLP(2, [2, 1]).summary())
+        MLP
+        Name                  Shape  Params
+        ===================================
+        layers.0.neurons.0.w  (2,)        2
+        layers.0.neurons.0.b  ()          1
+        layers.0.neurons.1.w  (2,)        2
+        layers.0.neurons.1.b  ()          1
+        layers.1.neurons.0.w  (2,)        2
+        layers.1.neurons.0.b  ()          1
+        ===================================
+        Total params: 9
+        """
+        return summary.summary_text(self._title(), self.named_parameters())
 
+    def _repr_html_(self) -> str:
+        """The parameter table as HTML: what a Jupyter notebook shows for a module."""
+        return summary.summary_html(self._title(), self.named_parameters())
 
-def _number(where: str, name: str, value: object) -> float:
-    """A state_dict value as a float; ValueError naming the entry for anything else."""
-    if not is_real(value):
-        raise ValueError(f"{where}: the value for {short(name)} must be a number, got {type(value).__name__} "
-                         f"{short(value)}")
-    try:
-        return float(value)
-    except OverflowError:
-        raise ValueError(f"{where}: the value for {short(name)} is too large for a float, got "
-                         f"{short(value)}") from None
+    def graph_groups(self) -> groups.GraphGroups:
+        """A ``group_by`` for drawings: node -> dotted name of its module (``'layers.0.neurons.1'``) or None.
 
+        The rules (a parameter's module, a neuron's ``w . x``, ``+ b`` and activation) are in ``nn.groups``.
 
-def _entry(label: str, lines: list[tuple[int, str]], depth: int) -> list[tuple[int, str]]:
-    """A child's lines under its parent: ``label`` before its first line, all of them ``depth`` deeper."""
-    first_depth, first = lines[0]
-    return [(depth + first_depth, label + first), *((depth + d, text) for d, text in lines[1:])]
-
-
-def _folded(children: list[list[tuple[int, str]]]) -> list[tuple[str, list[tuple[int, str]]]]:
-    """('(i): ', lines) per module, runs of equal reprs folded: ('(0-15): 16 x ', lines of Neuron(...))."""
-    out = []
-    i = 0
-    while i < len(children):
-        j = i + 1
-        while j < len(children) and children[j] == children[i]:
-            j += 1
-        out.append((f"({i}): " if j == i + 1 else f"({i}-{j - 1}): {j - i} x ", children[i]))
-        i = j
-    return out
+        >>> from nn import MLP
+        >>> model = MLP(2, [2, 1])
+        >>> y = model([1.0, 2.0])
+        >>> model.graph_groups()(y)
+        'layers.1.neurons.0'
+        """
+        return groups.GraphGroups(self)

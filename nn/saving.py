@@ -26,16 +26,25 @@ import os
 import secrets
 import stat
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, NamedTuple
 
-from .checks import check_path, short
+from .checks import check_path, is_real, short
 
-__all__ = ["FORMAT", "VERSION", "MAX_FILE_BYTES", "encode_number", "decode_number", "write", "read"]
+__all__ = ["LoadResult", "FORMAT", "VERSION", "MAX_FILE_BYTES", "encode_number", "decode_number", "write", "read"]
 
 FORMAT = "chainrule.nn.state_dict"  # written into every file, so load() can tell a model from other JSON
 VERSION = 2  # 2: non-finite numbers as strings; 1 wrote them as bare NaN/Infinity tokens
 _READABLE = (1, 2)
 MAX_FILE_BYTES = 1 << 30  # 1 GiB: far more than a model this engine can train, far less than a runaway file
+
+
+
+class LoadResult(NamedTuple):
+    """What ``load_state_dict(strict=False)`` skipped.  NB: torch's _IncompatibleKeys."""
+
+    missing_keys: list[str]
+    unexpected_keys: list[str]
+
 
 _NON_FINITE = {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf}
 
@@ -207,6 +216,43 @@ def _check_document(document: Any, name: str, where: str) -> None:
     if not isinstance(document.get("model"), str):
         raise ValueError(f"{where}: {name} is damaged: 'model' must be the model's class name, "
                          f"got {short(document.get('model'))}")
+
+
+def check_state(where: str, params: dict, state: Mapping, strict: bool) -> tuple[list, list[str], list[str]]:
+    """What ``load_state_dict`` will do: ([(parameter, float)], missing names, unexpected names).
+
+    Raises ValueError, before anything is written, for a missing or extra name with
+    ``strict`` (naming a few and counting them all) and for any value that is no float.
+    """
+    missing = [k for k in params if k not in state]
+    unexpected = [k for k in state if k not in params]
+    if strict and (missing or unexpected):
+        problems = []
+        if missing:
+            problems.append(f"missing parameter(s) {_some(missing)}")
+        if unexpected:
+            problems.append(f"unexpected name(s) {_some(unexpected)}")
+        raise ValueError(f"{where}: {'; '.join(problems)}; the model has {_some(list(params))}")
+    updates = [(p, _number(where, name, state[name])) for name, p in params.items() if name in state]
+    return updates, missing, unexpected
+
+
+def _some(names: list, shown: int = 5) -> str:
+    """'a', 'b', 'c' -- or the first few and how many more, so a huge list makes a short message."""
+    text = ", ".join(short(n, 80) for n in names[:shown])
+    return text if len(names) <= shown else f"{text} and {len(names) - shown} more ({len(names)} in all)"
+
+
+def _number(where: str, name: str, value: object) -> float:
+    """A state_dict value as a float; ValueError naming the entry for anything else."""
+    if not is_real(value):
+        raise ValueError(f"{where}: the value for {short(name)} must be a number, got {type(value).__name__} "
+                         f"{short(value)}")
+    try:
+        return float(value)
+    except OverflowError:
+        raise ValueError(f"{where}: the value for {short(name)} is too large for a float, got "
+                         f"{short(value)}") from None
 
 
 def state_of(document: Mapping) -> dict:
