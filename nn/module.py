@@ -385,14 +385,11 @@ class Module:
         return summary.summary_html(self._title(), self.named_parameters())
 
     def graph_groups(self) -> groups.GraphGroups:
-        """A ``group_by`` for drawings: node -> dotted name of its module (``'layers.0.neurons.1'``) or None.
-
-        The rules (a parameter's module, a neuron's ``w . x``, ``+ b`` and activation) are in ``nn.groups``.
+        """``draw_dot``'s ``group_by`` for this model: a leaf -> the modules holding it, outermost first, or None.
 
         >>> from nn import MLP
         >>> model = MLP(2, [2, 1])
-        >>> y = model([1.0, 2.0])
-        >>> model.graph_groups()(y)
-        'layers.1.neurons.0'
+        >>> model.graph_groups()(model.layers[0].neurons[1].w[0])
+        ('layers.0', 'layers.0.neurons.1')
         """
         return groups.GraphGroups(self)

@@ -370,38 +370,35 @@ def test_repr_html_is_a_table_with_escaped_names():
 # --- graph_groups(): the group_by a drawing clusters by ---------------------------------------------
 
 
-def test_graph_groups_put_each_neurons_nodes_in_its_group():
+def test_graph_groups_box_each_parameter_in_the_modules_that_hold_it():
     model = MLP(2, [2, 1], activation="tanh", rng=random.Random(0))
-    groups = model.graph_groups()
+    group_by = model.graph_groups()
+    for name, p in model.named_parameters():
+        parts = name.split(".")  # layers.L.neurons.N.(w.i | b)
+        assert group_by(p) == (".".join(parts[:2]), ".".join(parts[:4]))
     out = model([0.5, -1.0])
-    from engine import topological_order
-
-    seen = {}
-    for node in topological_order(out):
-        seen.setdefault(groups(node), []).append(node._op or ("param" if node.label else "input"))
-    assert seen[None] == ["input", "input"]  # the two inputs, lifted once, belong to no neuron
-    assert seen["layers.0.neurons.0"] == ["param", "param", "dot", "param", "add", "tanh"]
-    assert seen["layers.1.neurons.0"] == ["param", "param", "dot", "param", "add"]
-    assert groups.path("layers.0.neurons.1") == ["layers.0", "layers.0.neurons.1"]
-    assert groups.path(None) == [] and type(groups.modules["layers.1"]).__name__ == "Layer"
-
-
-def test_graph_groups_leave_penalties_and_losses_out():
-    model = MLP(1, [1], rng=random.Random(0))
-    groups = model.graph_groups()
-    w = model.layers[0].neurons[0].w[0]
-    penalty = w * w
-    loss = (model([2.0]) - 1.0) ** 2 + penalty
-    assert groups(penalty) is None and groups(loss) is None
-    assert groups(loss._prev[0]) is None  # (y - 1) ** 2 is no part of the neuron
+    assert group_by(out) is None and group_by(Value(0.5, label="x")) is None
+    assert type(group_by.modules["layers.1"]).__name__ == "Layer"
     with pytest.raises(TypeError, match="group_by: expected a Value"):
-        groups(1.0)
+        group_by(1.0)
 
 
-def test_graph_groups_walk_a_long_chain_without_recursion():
-    n = Neuron(1, rng=random.Random(0))
-    groups = n.graph_groups()
-    y = n([1.0])
-    for _ in range(50_000):
-        y = y + 1.0
-    assert groups(y) is None
+def test_graph_groups_follow_named_parameters_for_tied_and_top_level_parameters():
+    class Top(Module):
+        def __init__(self):
+            self.scale = Value(2.0)
+            self.tied = _Tied()
+
+    top = Top()
+    group_by = top.graph_groups()
+    assert group_by(top.scale) is None  # a parameter of the model itself: no box
+    assert group_by(top.tied.second.w[0]) == ("tied", "tied.first")  # named tied.first.w.0
+    assert group_by(top.tied.second.b) == ("tied", "tied.second")
+
+
+def test_graph_groups_of_a_deep_sequential():
+    net = Linear(1, 1)
+    for _ in range(300):
+        net = Sequential(net)
+    boxes = net.graph_groups()(net.parameters()[0])
+    assert len(boxes) == 300 and boxes[0] == "0" and boxes[-1] == ".".join(["0"] * 300)  # 299 Sequentials, Linear
