@@ -13,14 +13,13 @@ from __future__ import annotations
 import argparse
 import random
 import sys
-from collections.abc import Callable
 from pathlib import Path
 
 import engine
 from engine import GraphvizNotFoundError, Value, draw_dot, format_graph, render
 from nn import MLP
 
-__all__ = ["lecture_neuron", "small_mlp", "batch_loss", "boxes_of", "main"]
+__all__ = ["lecture_neuron", "small_mlp", "batch_loss", "main"]
 
 
 # %% The lecture's neuron: o = tanh(x1*w1 + x2*w2 + b), after backward.
@@ -70,27 +69,6 @@ def small_mlp(seed: int = 0) -> tuple[MLP, Value]:
     return model, loss
 
 
-# %% Boxes around neurons and layers: draw_dot(..., group_by=boxes_of(model)).
-def boxes_of(model) -> Callable[[Value], tuple[str, ...] | None]:
-    """draw_dot's ``group_by`` for a model: a parameter's boxes are the modules that hold it.
-
-    >>> from nn import MLP
-    >>> model = MLP(2, [3, 1])
-    >>> boxes_of(model)(model.layers[1].neurons[0].b)
-    ('layers.1', 'layers.1.neurons.0')
-    """
-    where: dict[Value, tuple[str, ...]] = {}
-
-    def visit(module, prefix: str, path: tuple[str, ...]) -> None:
-        for name, child in module.named_children():
-            visit(child, f"{prefix}{name}.", (*path, f"{prefix}{name}"))
-        for _, p in module.named_parameters():
-            where.setdefault(p, path)  # children first: a parameter's innermost module wins
-
-    visit(model, "", ())
-    return lambda leaf: where.get(leaf) or None
-
-
 # %% The same model on a batch: each use of a neuron drawn as one box, so it stays readable.
 def batch_loss(model: MLP, n: int = 4) -> tuple[list[list[Value]], Value]:
     """``n`` labelled examples and the summed squared error of ``model`` on them, after backward.
@@ -123,7 +101,7 @@ def main(argv: list[str] | None = None) -> int:
     print(format_graph(loss, max_lines=16))
     print()
 
-    boxes = boxes_of(model)
+    boxes = model.graph_groups()  # draw_dot asks it which module boxes each parameter sits in
     pictures = [
         ("neuron", lambda: o, {}),
         # Each neuron and layer in its own box, edges coloured by the gradient they carry.

@@ -7,7 +7,7 @@ import re
 import pytest
 
 import engine
-from demos.draw_graph import batch_loss, boxes_of, lecture_neuron
+from demos.draw_graph import batch_loss, lecture_neuron
 from engine import OPS, Value, draw_dot, format_graph, topological_order
 from engine.text import format_number, node_names
 from nn import MLP
@@ -336,7 +336,7 @@ def test_mlp_clusters_hold_each_neurons_parameters_and_operations():
     y = model([0.5, -1.0])
     loss = (y - 1.0) ** 2
     loss.backward()
-    source = draw_dot(loss, params=model, group_by=boxes_of(model)).source
+    source = draw_dot(loss, params=model, group_by=model.graph_groups()).source
     where = clusters_of(source)
     order = topological_order(loss)
     index = {node: i for i, node in enumerate(order)}
@@ -387,7 +387,7 @@ def test_weight_penalties_stay_out_of_the_boxes():
     b = model.layers[0].neurons[0].b
     penalties = [p**2 for p in model.parameters()] + [b.abs(), b * b]
     loss = model([0.5, -1.0]) + engine.sum(penalties)
-    where = clusters_of(draw_dot(loss, params=model, group_by=boxes_of(model)).source)
+    where = clusters_of(draw_dot(loss, params=model, group_by=model.graph_groups()).source)
     order = topological_order(loss)
     for node in penalties:
         assert where[f"n{order.index(node)}"] == []
@@ -407,7 +407,7 @@ def test_group_by_and_collapse_are_checked():
 def test_collapse_draws_each_use_of_a_neuron_as_one_box():
     model = MLP(2, [4, 4, 1], activation="tanh", rng=random.Random(0))
     xs, loss = batch_loss(model, n=3)
-    source = draw_dot(loss, params=model, group_by=boxes_of(model), collapse=True).source
+    source = draw_dot(loss, params=model, group_by=model.graph_groups(), collapse=True).source
     nodes = node_lines(source)
     order = topological_order(loss)
     index = {node: i for i, node in enumerate(order)}
@@ -437,7 +437,7 @@ def test_collapse_keeps_parameters_used_outside_the_model():
     model = MLP(2, [2, 1], rng=random.Random(0))
     _, loss = batch_loss(model, n=2)
     penalty = loss + 0.01 * engine.sum([p * p for p in model.parameters()])
-    source = draw_dot(penalty, params=model, group_by=boxes_of(model), collapse=True).source
+    source = draw_dot(penalty, params=model, group_by=model.graph_groups(), collapse=True).source
     assert source.count('fillcolor="#d5ecd4"') == model.num_parameters() == 9
     assert source.count("shape=Mrecord") == 2 * 3
 
@@ -449,7 +449,7 @@ def test_node_limit_suggests_collapse_which_fits_a_batch():
     drawn = total - 2 * 10  # the 1.0 and the 2 of each example's (y - 1.0) ** 2 are in their ops' labels
     with pytest.raises(ValueError, match=rf"has {drawn} nodes, more than max_nodes=300.*group_by=.*, collapse=True"):
         draw_dot(loss, params=model, max_nodes=300)
-    source = draw_dot(loss, params=model, group_by=boxes_of(model), collapse=True, max_nodes=300).source
+    source = draw_dot(loss, params=model, group_by=model.graph_groups(), collapse=True, max_nodes=300).source
     assert source.count("shape=Mrecord") == 10 * 17
     assert source.count("style=dashed") == 3  # one frame per layer
 

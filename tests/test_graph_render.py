@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 import engine
-from demos.draw_graph import batch_loss, boxes_of, lecture_neuron, small_mlp
+from demos.draw_graph import batch_loss, lecture_neuron, small_mlp
 from engine import Value, draw_dot, render, topological_order
 from engine.text import format_number
 from nn import MLP
@@ -63,7 +63,7 @@ def test_png_and_pdf_have_their_signatures(tmp_path):
 PROGRAM = """
 import random, sys
 from engine import draw_dot
-from demos.draw_graph import boxes_of, lecture_neuron
+from demos.draw_graph import lecture_neuron
 from nn import MLP
 junk = [object() for _ in range(int(sys.argv[1]))]  # moves every id()
 o = lecture_neuron()
@@ -71,7 +71,7 @@ model = MLP(2, [3, 1], rng=random.Random(0))
 y = model([1.0, -1.0])
 y.backward()
 print(draw_dot(o).source)
-print(draw_dot(y, params=model, group_by=boxes_of(model), color_by_grad=True).source)
+print(draw_dot(y, params=model, group_by=model.graph_groups(), color_by_grad=True).source)
 """
 
 
@@ -138,14 +138,17 @@ def test_mlp_with_clusters_renders_every_node_and_each_neuron_box(tmp_path):
     model = MLP(2, [4, 4, 1], rng=random.Random(1))
     y = model([0.5, -1.0])
     y.backward()
-    path = render(y, tmp_path / "mlp.svg", params=model, group_by=boxes_of(model), color_by_grad=True)
+    path = render(y, tmp_path / "mlp.svg", params=model, group_by=model.graph_groups(), color_by_grad=True)
     groups = svg_groups(path.read_text())
     order = topological_order(y)
     computed = [n for n in order if n._prev]
-    constants = [n for n in order if not n._prev and not n.label]  # the two inputs, once per first-layer neuron
-    assert len(constants) == 2 * 4
-    assert len(groups["node"]) == len(order) - len(constants) + len(computed)
-    assert len(groups["edge"]) == sum(len(n._prev) for n in order) - len(constants) + len(computed)
+    inputs = [n for n in order if not n._prev and not n.label]  # each float input lifted once, read by 4 neurons
+    assert [x.data for x in inputs] == [0.5, -1.0]
+    assert len(groups["node"]) == len(order) + len(computed)
+    assert len(groups["edge"]) == sum(len(n._prev) for n in order) + len(computed)
+    for x in inputs:  # an input drawn once, named by its number in blue, not a grey constant per neuron
+        texts = groups["node"][f"n{order.index(x)}"]
+        assert texts == [format_number(x.data, 4), f"data {x.data}", f"grad {format_number(x.grad, 4)}"]
     assert sorted(texts[0] for texts in groups["cluster"].values()) == sorted(
         ["layers.0", "layers.1", "layers.2"] + [f"neurons.{i}" for i in range(4)] * 2 + ["neurons.0"]
     )
@@ -190,7 +193,7 @@ def test_missing_dot_says_how_to_install_it_while_source_still_works(tmp_path):
 def test_collapsed_batch_renders_one_box_per_neuron_use(tmp_path):
     model = MLP(2, [4, 4, 1], rng=random.Random(2))
     _, loss = batch_loss(model, n=4)
-    path = render(loss, tmp_path / "batch.svg", params=model, group_by=boxes_of(model), collapse=True)
+    path = render(loss, tmp_path / "batch.svg", params=model, group_by=model.graph_groups(), collapse=True)
     groups = svg_groups(path.read_text())
     boxes = [texts for texts in groups["node"].values() if texts and texts[0].startswith("neurons.")]
     assert len(boxes) == 4 * 9
@@ -216,7 +219,7 @@ def test_the_demos_mlp_picture_shows_the_grads_backward_gives(tmp_path):
         texts = nodes.get(f"n{order.index(node)}")
         if texts is not None:
             shown[node] = float(texts[-1].removeprefix("grad "))
-    assert len(shown) == len(order) - 2 * 4 - 2  # constants are written into their ops
+    assert len(shown) == len(order) - 2  # the 1.0 and the 2 of (y - 1.0) ** 2 are written into their ops
     for name, p in model.named_parameters():
         assert shown[p] == pytest.approx(p.grad, rel=1e-3, abs=1e-6), name
     for node, grad in shown.items():
