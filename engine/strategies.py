@@ -29,7 +29,7 @@ from hypothesis import strategies as st
 
 from .ops import OPS, Op
 from .text import format_number, op_call
-from .value import Value, apply
+from .value import Value, apply, enable_grad, local_derivatives
 
 __all__ = ["floats_in_domain", "values", "programs", "Program", "Instruction"]
 
@@ -160,16 +160,25 @@ def _trouble(op: Op, args: Sequence[float], sensitivities: Sequence[float]) -> s
         margin = MARGIN * max(1.0, sensitivities[0])
         if any(abs(args[0] - kink) <= margin for kink in op.kinks):
             return "near a kink"
-    try:
-        out = op.forward(*args)
-        local = op.derivatives(out, *args)
-    except (ValueError, ZeroDivisionError, OverflowError):
+    found = _evaluate(op, args)
+    if found is None:
         return "outside the domain"
+    out, local = found
     if not (math.isfinite(out) and abs(out) <= MAX_VALUE):
         return "too large a value"
-    if len(local) != len(args) or not all(math.isfinite(d) and abs(d) <= MAX_LOCAL for d in local):
+    if not all(math.isfinite(d) and abs(d) <= MAX_LOCAL for d in local):
         return "too large a derivative"
     return None
+
+
+def _evaluate(op: Op, args: Sequence[float]) -> tuple[float, tuple[float, ...]] | None:
+    """The op's value and local derivatives at ``args``, as the engine computes them; None outside its domain."""
+    try:
+        with enable_grad():  # a node with inputs, even inside a caller's no_grad()
+            node = apply(op, *[Value(a) for a in args])
+        return node.data, local_derivatives(node)
+    except (ArithmeticError, ValueError):
+        return None
 
 
 def _as_op(op: str | Op, where: str) -> Op:
@@ -282,8 +291,7 @@ def _build(inputs: tuple[float, ...], raw_steps: list) -> Program:
         sens = [sensitivity[a] if isinstance(a, int) else 0.0 for a in args]
         if _trouble(op, floats, sens) is not None:
             continue
-        out = op.forward(*floats)
-        local = op.derivatives(out, *floats)
+        out, local = _evaluate(op, floats)
         s = math.fsum(abs(d) * si for d, si in zip(local, sens))
         if s > MAX_SENSITIVITY:
             continue
