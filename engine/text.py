@@ -63,7 +63,11 @@ def format_number(x: float, sig: int = DEFAULT_SIG) -> str:
     check_sig(sig, "format_number")
     if isinstance(x, bool) or not isinstance(x, numbers.Real):
         raise TypeError(f"format_number: x must be a real number, got {type(x).__name__} {x!r}")
-    x = float(x)
+    try:
+        x = float(x)
+    except OverflowError:
+        digits = len(str(abs(x)))
+        raise ValueError(f"format_number: x is too large for a float, got an int of {digits} digits") from None
     text = f"{x:.{sig}g}"
     if math.isfinite(x) and text.lstrip("-").isdigit():
         text += ".0"

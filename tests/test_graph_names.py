@@ -58,6 +58,8 @@ def test_format_number_writes_significant_figures_and_always_a_float(x, sig, tex
 def test_format_number_refuses_what_is_not_a_number_or_a_count_of_figures():
     with pytest.raises(TypeError, match="format_number: x must be a real number, got str '1'"):
         format_number("1")
+    with pytest.raises(ValueError, match="format_number: x is too large for a float, got an int of 401 digits"):
+        format_number(10**400)
     with pytest.raises(TypeError, match="format_number: sig must be an int"):
         format_number(1.0, 2.5)
     with pytest.raises(ValueError, match="format_number: sig must be from 1 to 17 significant figures, got 0"):
