@@ -42,32 +42,30 @@ def _program_order(order: list[Value]) -> list[Value]:
     return result
 
 
-def _rows(order: list[Value], kinds: dict, names: dict, full: bool, show_grad: bool, sig: int) -> list[list[str]]:
-    """[left, value, grad] for every line: 'c = a * b', '= -6.0', 'grad 1.0'."""
-    rows = []
-    for node in _program_order(order):
-        if kinds[node] == CONSTANT:
-            continue  # written inline where it is used
-        value = format_number(node.data, sig)
-        if node._prev:
-            row = [f"{names[node]} = {expression(node, names, full=full)}", f"= {_signed(value)}"]
-        elif names[node] == value:
-            row = [value, ""]  # an unlabelled leaf used twice: its number is its name
-        else:
-            row = [f"{names[node]} = {value}", ""]
-        row.append(f"grad {_signed(format_number(node.grad, sig))}" if show_grad else "")
-        rows.append(row)
-    return rows
+def _row(node: Value, names: dict, full: bool, show_grad: bool, sig: int) -> list[str]:
+    """[left, value, grad] for one line: 'c = a * b', '= -6.0', 'grad 1.0'."""
+    value = format_number(node.data, sig)
+    if node._prev:
+        row = [f"{names[node]} = {expression(node, names, full=full)}", f"= {_signed(value)}"]
+    elif names[node] == value:
+        row = [value, ""]  # an unlabelled leaf used twice: its number is its name
+    else:
+        row = [f"{names[node]} = {value}", ""]
+    row.append(f"grad {_signed(format_number(node.grad, sig))}" if show_grad else "")
+    return row
 
 
-def _lay_out(rows: list, full: bool, max_lines: int) -> list[str]:
-    """The rows in columns, the middle left out (with a count) above ``max_lines``."""
-    hidden = 0
-    if not full and len(rows) > max_lines:
-        head = (max_lines - 1) // 2
-        tail = max_lines - 1 - head
-        hidden = len(rows) - head - tail
-        rows = rows[:head] + [None] + rows[-tail:]
+def _shown(listed: list[Value], full: bool, max_lines: int) -> list[Value | None]:
+    """The nodes to print; above ``max_lines`` the middle ones become one None (printed as a count)."""
+    if full or len(listed) <= max_lines:
+        return listed
+    head = (max_lines - 1) // 2
+    tail = max_lines - 1 - head
+    return [*listed[:head], None, *listed[-tail:]]
+
+
+def _lay_out(rows: list, hidden: int) -> list[str]:
+    """The rows in columns; a None row says how many lines are not shown."""
     shown = [row for row in rows if row is not None]
     width0 = min(max(len(row[0]) for row in shown), _WIDEST_EXPRESSION) + 2
     width1 = max(len(row[1]) for row in shown) + 2
@@ -118,5 +116,8 @@ def format_graph(
     check_sig(digits, "format_graph", "digits")
     given = param_names(params, "format_graph")
     names = names_for(order, given, digits)
-    rows = _rows(order, kinds_of(order, given), names, full, show_grad, digits)
-    return "\n".join(_lay_out(rows, full, max_lines))
+    kinds = kinds_of(order, given)
+    listed = [node for node in _program_order(order) if kinds[node] != CONSTANT]  # constants are written inline
+    shown = _shown(listed, full, max_lines)
+    rows = [None if node is None else _row(node, names, full, show_grad, digits) for node in shown]
+    return "\n".join(_lay_out(rows, len(listed) - len(shown) + 1))

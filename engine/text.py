@@ -60,18 +60,24 @@ def format_number(x: float, sig: int = DEFAULT_SIG) -> str:
     >>> format_number(float('nan')), format_number(float('-inf'))
     ('nan', '-inf')
     """
-    check_sig(sig, "format_number")
-    if isinstance(x, bool) or not isinstance(x, numbers.Real):
-        raise TypeError(f"format_number: x must be a real number, got {type(x).__name__} {x!r}")
-    try:
-        x = float(x)
-    except OverflowError:
-        digits = len(str(abs(x)))
-        raise ValueError(f"format_number: x is too large for a float, got an int of {digits} digits") from None
+    if type(sig) is not int or not 1 <= sig <= 17:  # the common case checked fast: views call this per node
+        check_sig(sig, "format_number")
+    if type(x) is not float:
+        x = _as_float(x)
     text = f"{x:.{sig}g}"
     if math.isfinite(x) and text.lstrip("-").isdigit():
         text += ".0"
     return text
+
+
+def _as_float(x: object) -> float:
+    if isinstance(x, bool) or not isinstance(x, numbers.Real):
+        raise TypeError(f"format_number: x must be a real number, got {type(x).__name__} {x!r}")
+    try:
+        return float(x)
+    except OverflowError:
+        digits = len(str(abs(x)))
+        raise ValueError(f"format_number: x is too large for a float, got an int of {digits} digits") from None
 
 
 def check_sig(sig: object, where: str, name: str = "sig") -> int:
@@ -186,19 +192,11 @@ def visible(text: str, limit: int | None = None) -> str:
     """
     if not isinstance(text, str):
         raise TypeError(f"visible: text must be a str, got {type(text).__name__} {text!r}")
-    if not text.isprintable() or _has_surrogate(text):
-        text = "".join(ch if ch.isprintable() and not _is_surrogate(ch) else repr(ch)[1:-1] for ch in text)
+    if not text.isprintable():  # lone surrogates are not printable either
+        text = "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in text)
     if limit is not None and len(text) > limit:
         text = text[: max(limit - 1, 0)] + "…"
     return text
-
-
-def _is_surrogate(ch: str) -> bool:
-    return "\ud800" <= ch <= "\udfff"
-
-
-def _has_surrogate(text: str) -> bool:
-    return any(_is_surrogate(ch) for ch in text)
 
 
 def param_names(params: object, where: str) -> dict[Value, str]:
