@@ -306,3 +306,20 @@ def test_bad_render_and_format_graph_arguments_are_named():
         engine.format_graph(Value(1.0), digits=40)
     with pytest.raises(TypeError, match="format_graph: full must be True or False, got str 'yes'"):
         engine.format_graph(Value(1.0), full="yes")
+
+
+@pytest.mark.parametrize("fold_constants", [True, False])
+@pytest.mark.parametrize("collapse", [True, False])
+def test_every_combination_of_boxes_and_constants_draws(collapse, fold_constants):
+    model = MLP(2, [3, 1], rng=random.Random(0))
+    loss = engine.sum([(model([0.5 * i, 1.0 - i]) - 1.0) ** 2 for i in range(2)])
+    loss = loss + 0.01 * engine.sum([p * p for p in model.parameters()])
+    loss.backward()
+    dot = draw_dot(loss, params=model, group_by=model.graph_groups(), collapse=collapse,
+                   fold_constants=fold_constants, color_by_grad=True, rankdir="TB")
+    groups = svg_groups(dot.pipe(format="svg", encoding="utf-8"))
+    titles = [texts[0] for texts in groups["node"].values()]
+    assert titles.count("neurons.0 (relu)") == (2 if collapse else 0)
+    # constants: the 1.0 and 2 of each example, and the penalty's 0.01
+    assert dot.source.count("tooltip=constant") == (0 if fold_constants else 5)
+    assert sorted(texts[0] for texts in groups["cluster"].values())[:2] == ["layers.0", "layers.1"]
