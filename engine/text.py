@@ -18,10 +18,10 @@ functions, so a node reads the same everywhere:
 
 from __future__ import annotations
 
-import math
 import numbers
 from collections.abc import Mapping, Sequence
 
+from .backward import number_text  # the core's, so its errors write numbers as the views do
 from .ops import OPS, Op
 from .value import (  # the core's; re-exported for the views
     Value,
@@ -64,10 +64,7 @@ def format_number(x: float, sig: int = DEFAULT_SIG) -> str:
         check_sig(sig, "format_number")
     if type(x) is not float:
         x = _as_float(x)
-    text = f"{x:.{sig}g}"
-    if math.isfinite(x) and text.lstrip("-").isdigit():
-        text += ".0"
-    return text
+    return number_text(x, sig)
 
 
 def _as_float(x: object) -> float:

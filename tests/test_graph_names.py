@@ -120,3 +120,34 @@ def test_node_names_are_unique_and_printable():
     assert [names[n] for n in (a1, a2, odd)] == ["a", "a#2", "tab\\there"]
     assert len(set(names.values())) == len(names)
     assert all(re.fullmatch(r"\S(.*\S)?", name) for name in names.values())
+
+
+def test_an_unlabelled_node_has_its_view_name_even_when_an_error_names_it_first():
+    a = Value(-3.0)
+    b = a * 1.0  # never printed or drawn before the error
+    with pytest.raises(ValueError, match=r"\(node 't1'\)"):
+        b.log()
+    assert format_graph(b * 2).splitlines()[0].startswith("t1 = (-3.0) * 1.0")
+    with engine.detect_anomaly():
+        c = (Value(0.0) * 1.0) ** 0.5
+        with pytest.raises(engine.AnomalyError, match=r"pow node 't2' .* gave input 0 't1'"):
+            c.backward()
+    assert [line.split(" =")[0] for line in format_graph(c).splitlines()] == ["t1", "t2"]
+
+
+@pytest.mark.parametrize("x", [1234567.0, 12345678.0, -0.000123456789, 2 / 3, 1e300, 5.0])
+def test_an_unlabelled_leaf_is_written_as_format_graph_writes_it(x):
+    leaf = Value(x)
+    assert engine.value.node_name(leaf) == node_names(leaf * 2)[leaf] == format_number(x)
+
+
+def test_backward_through_a_custom_op_names_no_node_unless_it_raises():
+    # Naming an unnamed node walks its graph; done on every node, a backward would be quadratic.
+    with engine.scoped_op("twice", lambda a: 2 * a, lambda out, a: [2]) as twice:  # a list of ints: checked
+        x = Value(1.0, label="x")
+        y = x
+        for _ in range(5):
+            y = twice(y) * 1.0
+        y.backward()
+        assert x.grad == 32.0
+        assert not any(node._name for node in engine.topological_order(y))
