@@ -19,6 +19,7 @@ from __future__ import annotations
 import numbers
 from collections.abc import Callable, Mapping, Sequence
 
+from .text import visible
 from .value import Value, local_derivatives, node_name, topological_order
 
 __all__ = ["jvp", "tangents"]
@@ -41,6 +42,9 @@ def tangents(outputs: Value | Sequence[Value], seeds: Mapping[Value, float]) -> 
             f"tangents: seeds must map input Values to their tangents, e.g. {{x: 1.0}}, "
             f"got {type(seeds).__name__} {seeds!r}"
         )
+    for node in seeds:
+        if not isinstance(node, Value):
+            raise TypeError(f"tangents: seeds' keys must be input Values, got {type(node).__name__} {node!r}")
     seeds = {node: _tangent(t, f"seeds[{node_name(node)!r}]") for node, t in seeds.items()}
     roots = [outputs] if isinstance(outputs, Value) else list(outputs)
     tangent: dict[Value, float] = {}
@@ -100,4 +104,7 @@ def _tangent(t: object, what: str) -> float:
     """A tangent as a float, or a TypeError naming it (bools, strings, complex numbers and Values refused)."""
     if isinstance(t, bool) or not isinstance(t, numbers.Real):
         raise TypeError(f"forward mode: {what} must be a real number, got {type(t).__name__} {t!r}")
-    return float(t)
+    try:
+        return float(t)
+    except OverflowError:
+        raise ValueError(f"forward mode: {what} is too large for a float, got {visible(repr(t), 60)}") from None

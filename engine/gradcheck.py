@@ -18,11 +18,12 @@ from __future__ import annotations
 
 import math
 import random
+import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 
 from .gradcheck_why import DOMAIN_ERRORS, close, kink, trace, wrong_rule
-from .text import names_for, op_row
+from .text import names_for, op_row, visible
 from .value import Value, no_grad, topological_order
 
 __all__ = ["GradcheckError", "gradcheck", "gradcheck_module", "assert_gradients_close", "nodes_near_kinks"]
@@ -197,8 +198,8 @@ def nodes_near_kinks(outputs: Value | Sequence[Value], margin: float = 0.0) -> l
 
 def _check(evaluate, points, names, eps, atol, rtol, raise_exception, fast_mode, seed) -> bool:
     for option, value in (("eps", eps), ("atol", atol), ("rtol", rtol)):
-        if not isinstance(value, (int, float)) or isinstance(value, bool) or not value >= 0:
-            raise ValueError(f"gradcheck: {option} must be a number >= 0, got {value!r}")
+        if not isinstance(value, (int, float)) or isinstance(value, bool) or not 0 <= value <= sys.float_info.max:
+            raise ValueError(f"gradcheck: {option} must be a finite number >= 0, got {visible(repr(value), 60)}")
     if eps == 0:
         raise ValueError("gradcheck: eps must be > 0, got 0")
     try:

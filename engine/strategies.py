@@ -22,13 +22,14 @@ from __future__ import annotations
 
 import itertools
 import math
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from hypothesis import strategies as st
 
 from .ops import OPS, Op
-from .text import format_number, op_call
+from .text import format_number, op_call, visible
 from .value import Value, apply, enable_grad, local_derivatives
 
 __all__ = ["floats_in_domain", "values", "programs", "Program", "Instruction"]
@@ -44,6 +45,7 @@ MAX_SENSITIVITY = 1e4  # largest sum over inputs of |d(node)/d(x_i)| (a bound, c
 # leaky_relu, a divisor.  Ordered so that shrinking moves toward the first.
 CONSTANTS = (2.0, 0.5, -1.0, 3.0, 0.1)
 MAX_VARARGS = 4  # most inputs drawn for sum and dot
+MAX_PROGRAM = 10_000  # most inputs or instructions a program may ask for
 
 
 # --- programs: what a drawn computation graph is ---------------------------------------------
@@ -259,10 +261,9 @@ def programs(
       v1 = tanh(x0)
       v2 = tanh(v1)
     """
-    if isinstance(n_inputs, bool) or not isinstance(n_inputs, int) or n_inputs < 1:
-        raise ValueError(f"programs: n_inputs must be an int >= 1, got {n_inputs!r}")
-    if isinstance(max_nodes, bool) or not isinstance(max_nodes, int) or max_nodes < 1:
-        raise ValueError(f"programs: max_nodes must be an int >= 1, got {max_nodes!r}")
+    for name, n in (("n_inputs", n_inputs), ("max_nodes", max_nodes)):
+        if isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= MAX_PROGRAM:
+            raise ValueError(f"programs: {name} must be an int from 1 to {MAX_PROGRAM}, got {visible(repr(n), 60)}")
     default = [op for op in OPS.values() if op.smooth]  # take, max, detach need more than random floats
     chosen = [_as_op(op, "programs") for op in (default if ops is None else ops)]
     if not chosen:
@@ -330,4 +331,7 @@ def _raw_instruction(draw, ops: st.SearchStrategy):
 
 
 def _floats(min_value: float, max_value: float) -> st.SearchStrategy:
+    for name, bound in (("min_value", min_value), ("max_value", max_value)):
+        if isinstance(bound, (int, float)) and not isinstance(bound, bool) and not abs(bound) <= sys.float_info.max:
+            raise ValueError(f"engine.strategies: {name} must be a finite float, got {visible(repr(bound), 60)}")
     return st.floats(min_value=min_value, max_value=max_value, allow_nan=False, allow_infinity=False)

@@ -141,6 +141,30 @@ def test_an_unlabelled_leaf_is_written_as_format_graph_writes_it(x):
     assert engine.value.node_name(leaf) == node_names(leaf * 2)[leaf] == format_number(x)
 
 
+def test_view_tools_refuse_numbers_beyond_float_range_and_non_value_seeds_by_name():
+    from engine.forward_mode import jvp, tangents
+    from engine.strategies import programs, values
+
+    x = Value(2.0, label="x")
+    y = x * x
+    with pytest.raises(TypeError, match=r"tangents: seeds' keys must be input Values, got int 1"):
+        tangents(y, {1: 2.0})
+    with pytest.raises(ValueError, match=r"seeds\['x'\] is too large for a float"):
+        tangents(y, {x: 10**400})
+    with pytest.raises(ValueError, match=r"directions\[0\] is too large for a float"):
+        jvp(lambda v: v * v, [x], [10**400])
+    for option in ("eps", "atol", "rtol"):
+        for bad in (10**400, math.inf):
+            with pytest.raises(ValueError, match=rf"gradcheck: {option} must be a finite number >= 0"):
+                gradcheck(lambda v: v * v, [Value(1.0)], **{option: bad})
+    for option in ("min_value", "max_value"):
+        with pytest.raises(ValueError, match=rf"{option} must be a finite float"):
+            values(**{option: 10**400}).example()
+    for option in ("n_inputs", "max_nodes"):
+        with pytest.raises(ValueError, match=rf"programs: {option} must be an int from 1 to 10000"):
+            programs(**{option: 10**400})
+
+
 def test_backward_through_a_custom_op_names_no_node_unless_it_raises():
     # Naming an unnamed node walks its graph; done on every node, a backward would be quadratic.
     with engine.scoped_op("twice", lambda a: 2 * a, lambda out, a: [2]) as twice:  # a list of ints: checked

@@ -126,9 +126,9 @@ def test_programs_use_only_the_ops_given():
 
 
 def test_programs_refuse_bad_options():
-    with pytest.raises(ValueError, match="n_inputs must be an int >= 1, got 0"):
+    with pytest.raises(ValueError, match="n_inputs must be an int from 1 to 10000, got 0"):
         programs(n_inputs=0)
-    with pytest.raises(ValueError, match="max_nodes must be an int >= 1, got 2.5"):
+    with pytest.raises(ValueError, match="max_nodes must be an int from 1 to 10000, got 2.5"):
         programs(max_nodes=2.5)
     with pytest.raises(ValueError, match="programs: unknown op 'maximum'"):
         programs(ops=["maximum"])
