@@ -19,7 +19,7 @@ functions, so a node reads the same everywhere:
 from __future__ import annotations
 
 import numbers
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 from .backward import number_text  # the core's, so its errors write numbers as the views do
 from .ops import OPS, Op
@@ -124,7 +124,7 @@ def op_call(op: str | Op, arg_names: Sequence[str], *, full: bool = False, by_na
     found, symbol = _op_and_label(op)
     if by_name and found is not None and symbol.isidentifier():
         symbol = found.name
-    args = list(arg_names)
+    args = _strings(arg_names, "op_call: arg_names")
     if found is None:
         if len(args) == 1 and symbol[:1] in _POSTFIX:  # micrograd's '**2': 'x **2'
             return f"{args[0]} {symbol}"
@@ -137,6 +137,17 @@ def op_call(op: str | Op, arg_names: Sequence[str], *, full: bool = False, by_na
     if len(args) == 1 and not symbol.isidentifier():
         return f"{symbol}{_operand(args[0])}"  # -a
     return f"{symbol}({_join(args, full)})"
+
+
+def _strings(items: object, what: str) -> list[str]:
+    """``items`` as a list of str, or a TypeError naming ``what``."""
+    if isinstance(items, (str, bytes)) or not isinstance(items, Iterable):
+        raise TypeError(f"{what} must be a list of str, got {type(items).__name__} {visible(repr(items), 60)}")
+    found = list(items)
+    for item in found:
+        if not isinstance(item, str):
+            raise TypeError(f"{what} must hold str, got {type(item).__name__} {visible(repr(item), 60)}")
+    return found
 
 
 def _operand(name: str) -> str:
@@ -242,8 +253,19 @@ def node_names(
     >>> list(node_names(a + b + 3).values())
     ['a', 'a#2', 't1', '3.0', 't2']
     """
-    order = topological_order(root) if isinstance(root, Value) else list(root)
+    order = topological_order(root) if isinstance(root, Value) else _values(root)
     return names_for(order, param_names(params, "node_names"), sig)
+
+
+def _values(order: object) -> list[Value]:
+    """A topological order given by hand, or a TypeError saying what node_names takes."""
+    found = list(order) if isinstance(order, Iterable) and not isinstance(order, (str, bytes)) else None
+    if found is None or not all(isinstance(node, Value) for node in found):
+        raise TypeError(
+            f"node_names: root must be a Value or a topological order of Values, got {type(order).__name__} "
+            f"{visible(repr(order), 60)}"
+        )
+    return found
 
 
 def names_for(order: Sequence[Value], given: Mapping[Value, str], sig: int = DEFAULT_SIG) -> dict[Value, str]:

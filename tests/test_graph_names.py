@@ -175,3 +175,13 @@ def test_backward_through_a_custom_op_names_no_node_unless_it_raises():
         y.backward()
         assert x.grad == 32.0
         assert not any(node._name for node in engine.topological_order(y))
+
+
+def test_op_call_and_node_names_refuse_what_is_not_names_or_nodes():
+    with pytest.raises(TypeError, match=r"op_call: arg_names must be a list of str, got bytes"):
+        op_call("mul", b"ab")
+    with pytest.raises(TypeError, match=r"op_call: arg_names must hold str, got int 1"):
+        op_call("mul", [1, "b"])
+    for bad in ("x", b"x", [Value(1.0), 2.0], 3):
+        with pytest.raises(TypeError, match=r"node_names: root must be a Value or a topological order of Values"):
+            node_names(bad)
