@@ -36,14 +36,18 @@ Groups = dict[Value, tuple[str, ...]]
 
 
 def _path(found: object, leaf: Value) -> tuple[str, ...]:
-    """group_by's answer as a tuple of box names, or a TypeError saying what it should be."""
+    """group_by's answer as a tuple of box names, or a TypeError/ValueError saying what it should be."""
     if found is None:
         return ()
     if isinstance(found, str):
         found = (found,)
-    if isinstance(found, (tuple, list)) and all(isinstance(g, str) and g for g in found):
-        return tuple(found)
-    raise TypeError(
+    if isinstance(found, (tuple, list)) and all(isinstance(g, str) for g in found):
+        if all(found):
+            return tuple(found)
+        kind = ValueError  # the right type, but a box needs a name to draw
+    else:
+        kind = TypeError
+    raise kind(
         f"draw_dot: group_by must return None, a box name or a tuple of box names (outermost first), "
         f"got {type(found).__name__} {visible(repr(found), 80)} for the leaf {visible(node_name(leaf), 80)!r}"
     )

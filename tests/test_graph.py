@@ -402,6 +402,9 @@ def test_group_by_and_collapse_are_checked():
     x = Value(1.0, label="x")
     with pytest.raises(TypeError, match=r"group_by must return None, a box name or a tuple .* int 3 for the leaf 'x'"):
         draw_dot(x.exp(), group_by=lambda leaf: 3)
+    for empty in ("", ("layers.0", "")):  # a box needs a name: the right type, a wrong value
+        with pytest.raises(ValueError, match=r"group_by must return None, a box name .* for the leaf 'x'"):
+            draw_dot(x.exp(), group_by=lambda leaf, empty=empty: empty)
 
 
 def test_collapse_draws_each_use_of_a_neuron_as_one_box():
