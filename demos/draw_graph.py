@@ -81,6 +81,7 @@ def batch_loss(model: MLP, n: int = 4) -> tuple[list[list[Value]], Value]:
     xs = [[Value(0.5 * i, label=f"x{i}.0"), Value(1.0 - i, label=f"x{i}.1")] for i in range(n)]
     loss = engine.sum([(model(x) - 1.0) ** 2 for x in xs])
     loss.label = "loss"
+    model.zero_grad()  # parameters' grads accumulate: start from 0 so they are this loss's alone
     loss.backward()
     return xs, loss
 
@@ -100,14 +101,17 @@ def main(argv: list[str] | None = None) -> int:
     print(format_graph(loss, max_lines=16))
     print()
 
+    boxes = model.graph_groups()  # draw_dot asks it which module boxes each parameter sits in
     pictures = [
-        ("neuron", o, {}),
+        ("neuron", lambda: o, {}),
         # Each neuron and layer in its own box, edges coloured by the gradient they carry.
-        ("mlp", loss, {"params": model, "cluster": True, "color_by_grad": True}),
-        ("mlp_batch", batch_loss(model)[1], {"params": model, "cluster": True, "collapse": True}),
+        ("mlp", lambda: loss, {"params": model, "group_by": boxes, "color_by_grad": True}),
+        # Made only now: its backward() gives the model's parameters this batch's grads.
+        ("mlp_batch", lambda: batch_loss(model)[1], {"params": model, "group_by": boxes, "collapse": True}),
     ]
     try:
-        for name, root, options in pictures:
+        for name, make, options in pictures:
+            root = make()
             for suffix in (".svg", ".png"):
                 path = render(root, out / f"{name}{suffix}", **options)
                 print(f"wrote {path}")

@@ -58,13 +58,14 @@ def main(argv: list[str] | None = None) -> int:
     print(stepper.where())
     stepper.step()
 
-    # %% The same steps as pictures, in one HTML page (Previous/Next or the arrow keys).
+    # %% The same steps as pictures, in one HTML page to project in class: step 0 is the seed
+    # dL/do = 1; arrow keys or clicks move, P hides each new grad until Space, #step-3 opens at step 3.
     try:
         path = stepper.to_html(Path(args.out) / "step_through.html")
     except GraphvizNotFoundError as err:
         print(f"\n{err}", file=sys.stderr)
         return 1
-    print(f"\nwrote {path}: open it in a browser and use the arrow keys")
+    print(f"\nwrote {path}: open it in a browser; the arrow keys move, P turns on predict-then-reveal")
     return 0
 
 

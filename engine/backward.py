@@ -17,7 +17,9 @@ from . import switches
 from .ops import OPS, Op
 from .switches import AnomalyError
 
-__all__ = ["node_name", "name_nodes", "rule_of", "local_derivatives", "topological_order", "backward_pass"]
+__all__ = [
+    "node_name", "name_nodes", "number_text", "rule_of", "local_derivatives", "topological_order", "backward_pass"
+]
 
 # --- numbers and names: one function each, for every view and message --------------------
 
@@ -45,7 +47,7 @@ def shown(x: object) -> str:
 
 
 def node_name(node) -> str:
-    """How every view and message names a node: its label, else its auto-name, else its number.
+    """How every view and message names a node: its label, else its auto-name (t1, t2, ...), else its number.
 
     >>> from engine import Value
     >>> x = Value(2.0, label='x'); y = x * 3
@@ -58,8 +60,20 @@ def node_name(node) -> str:
         return node.label
     if node._name:
         return node._name
-    text = repr(node._data)
-    return text if len(text) <= 10 else f"{node._data:.6g}"
+    if node._prev:  # named here first (an error, say): number its graph as the views will
+        name_nodes(topological_order(node))
+        return node._name
+    return number_text(node._data)
+
+
+def number_text(x: float, sig: int = 6) -> str:
+    """``x`` to ``sig`` significant figures, always recognisably a float: how views write numbers.
+
+    >>> number_text(2.0), number_text(2 / 3), number_text(12345678.0)
+    ('2.0', '0.666667', '1.23457e+07')
+    """
+    text = f"{x:.{sig}g}"
+    return text + ".0" if text.lstrip("-").isdigit() else text
 
 
 def name_nodes(order: Iterable) -> None:
@@ -144,22 +158,33 @@ _BUILT_IN = frozenset(OPS.values())  # every op in the table before any user add
 def _checked_local(op: Op, local: object, node) -> tuple[float, ...]:
     """Derivatives a custom rule returned, made floats, or a ValueError/TypeError saying what is wrong."""
     n = len(node._prev)
-    where = f"{op.name}: derivatives at node {_quoted(node)}"
     if not isinstance(local, (tuple, list)):
         raise TypeError(
-            f"{where} returned {type(local).__name__} {local!r}; it must return a tuple "
+            f"{_derivatives_at(op, node)} returned {type(local).__name__} {local!r}; it must return a tuple "
             f"of {n} float(s), one d(out)/d(input) per input, e.g. (2.0,)"
         )
     if len(local) != n:
         raise ValueError(
-            f"{where} returned {len(local)} value(s) for {n} input(s); it must return one d(out)/d(input) per input"
+            f"{_derivatives_at(op, node)} returned {len(local)} value(s) for {n} input(s); "
+            f"it must return one d(out)/d(input) per input"
         )
+    floats = []
     for i, d in enumerate(local):
         if isinstance(d, bool) or not isinstance(d, numbers.Real):
             raise TypeError(
-                f"{where} returned {shown(d)} for input {i}; derivatives must be real numbers (int or float)"
+                f"{_derivatives_at(op, node)} returned {shown(d)} for input {i}; "
+                f"derivatives must be real numbers (int or float)"
             )
-    return tuple(as_float(d, f"{where}: the derivative for input {i}") for i, d in enumerate(local))
+        try:
+            floats.append(float(d))
+        except OverflowError:
+            as_float(d, f"{_derivatives_at(op, node)}: the derivative for input {i}")  # raises, naming it
+    return tuple(floats)
+
+
+def _derivatives_at(op: Op, node) -> str:
+    # Written only when raising: naming an unnamed node walks its graph.
+    return f"{op.name}: derivatives at node {_quoted(node)}"
 
 
 def as_op(op: object) -> Op:
@@ -223,7 +248,7 @@ def topological_order(root) -> list:
     >>> from engine import Value
     >>> a = Value(1.0, label='a'); b = a * 2; c = b + a
     >>> [node_name(n) for n in topological_order(c)]
-    ['a', '2.0', '2.0', '3.0']
+    ['a', '2.0', 't1', 't2']
     """
     if not hasattr(root, "_prev") or not hasattr(root, "_rule"):
         raise TypeError(f"topological_order: expected a Value, got {type(root).__name__} {root!r}")

@@ -1,4 +1,4 @@
-"""Hypothesis strategies for testing gradients: points in an op's domain, Values, random programs, MLPs.
+"""Hypothesis strategies for testing gradients: points in an op's domain, Values and random programs.
 
 An optional extra, like ``hypothesis.extra``: ``engine/__init__`` does not import this
 module, so only code that uses it needs Hypothesis (``pip install hypothesis``).  Use it
@@ -14,24 +14,25 @@ in your own tests together with ``engine.gradcheck``::
 
 Every strategy keeps away from the places where finite differences cannot judge a
 derivative: outside an op's domain or near its edge (log near 0), near a kink (relu at 0),
-and where values or derivatives grow huge.
+and where values or derivatives grow huge.  Small random ``nn`` models are drawn by
+``nn.strategies.mlps`` (the engine knows nothing of nn).
 """
 
 from __future__ import annotations
 
 import itertools
 import math
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from hypothesis import assume
 from hypothesis import strategies as st
 
-from .gradcheck import nodes_near_kinks
 from .ops import OPS, Op
-from .value import Value, apply
+from .text import format_number, op_call, visible
+from .value import Value, apply, enable_grad, local_derivatives
 
-__all__ = ["floats_in_domain", "values", "programs", "mlps", "Program", "Instruction"]
+__all__ = ["floats_in_domain", "values", "programs", "Program", "Instruction"]
 
 # An instruction is kept only where it is well conditioned; these bounds keep finite differences
 # with eps=1e-6 accurate to gradcheck's default tolerances.
@@ -44,6 +45,7 @@ MAX_SENSITIVITY = 1e4  # largest sum over inputs of |d(node)/d(x_i)| (a bound, c
 # leaky_relu, a divisor.  Ordered so that shrinking moves toward the first.
 CONSTANTS = (2.0, 0.5, -1.0, 3.0, 0.1)
 MAX_VARARGS = 4  # most inputs drawn for sum and dot
+MAX_PROGRAM = 10_000  # most inputs or instructions a program may ask for
 
 
 # --- programs: what a drawn computation graph is ---------------------------------------------
@@ -73,8 +75,10 @@ class Program:
     """A straight-line program over the op table: inputs ``x0, x1, ...``, then instructions ``v2, v3, ...``.
 
     Calling it on Values builds the graph and returns its outputs: the nodes that no later
-    instruction uses.  ``values()`` gives fresh input leaves holding the drawn numbers, so
-    ``program(*program.values())`` evaluates it where it was drawn.
+    instruction uses.  Each node it makes is labelled with its name in the listing (``v3``),
+    so format_graph, draw_dot and gradcheck's errors name it the same way.  ``values()``
+    gives fresh input leaves holding the drawn numbers, so ``program(*program.values())``
+    evaluates it where it was drawn.
 
     >>> p = Program((0.5, -1.0), (Instruction("mul", (0, 1)),
     ...                           Instruction("tanh", (2,)),
@@ -85,7 +89,7 @@ class Program:
       v3 = tanh(v2)
       v4 = x0 ** 2.0
     >>> p(*p.values())
-    [Value(data=-0.46211715726000974, grad=0.0), Value(data=0.25, grad=0.0)]
+    [Value(data=-0.46211715726000974, grad=0.0, label='v3'), Value(data=0.25, grad=0.0, label='v4')]
     """
 
     inputs: tuple[float, ...]
@@ -111,7 +115,9 @@ class Program:
         nodes = list(inputs)
         for step in self.instructions:
             args = [nodes[a] if isinstance(a, int) else Value(a) for a in step.args]
-            nodes.append(apply(step.op, *args))
+            node = apply(step.op, *args)
+            node.label = _node_name(len(nodes), self.n_inputs)  # every view and error then says 'v3', as the listing
+            nodes.append(node)
         return [nodes[i] for i in self.output_indices()]
 
     def __repr__(self) -> str:
@@ -126,13 +132,8 @@ class Program:
         printer.text(repr(self))
 
     def _expression(self, step: Instruction) -> str:
-        op = OPS[step.op] if step.op in OPS else None
-        args = [_node_name(a, self.n_inputs) if isinstance(a, int) else repr(a) for a in step.args]
-        if op is not None and op.is_infix:
-            return f"{args[0]} {op.symbol} {args[1]}"
-        if op is not None and op.name == "neg":
-            return f"-{args[0]}"
-        return f"{step.op}({', '.join(args)})"
+        args = [_node_name(a, self.n_inputs) if isinstance(a, int) else format_number(a) for a in step.args]
+        return op_call(step.op, args, full=True, by_name=True)
 
 
 def _node_name(index: int, n_inputs: int) -> str:
@@ -161,16 +162,25 @@ def _trouble(op: Op, args: Sequence[float], sensitivities: Sequence[float]) -> s
         margin = MARGIN * max(1.0, sensitivities[0])
         if any(abs(args[0] - kink) <= margin for kink in op.kinks):
             return "near a kink"
-    try:
-        out = op.forward(*args)
-        local = op.derivatives(out, *args)
-    except (ValueError, ZeroDivisionError, OverflowError):
+    found = _evaluate(op, args)
+    if found is None:
         return "outside the domain"
+    out, local = found
     if not (math.isfinite(out) and abs(out) <= MAX_VALUE):
         return "too large a value"
-    if len(local) != len(args) or not all(math.isfinite(d) and abs(d) <= MAX_LOCAL for d in local):
+    if not all(math.isfinite(d) and abs(d) <= MAX_LOCAL for d in local):
         return "too large a derivative"
     return None
+
+
+def _evaluate(op: Op, args: Sequence[float]) -> tuple[float, tuple[float, ...]] | None:
+    """The op's value and local derivatives at ``args``, as the engine computes them; None outside its domain."""
+    try:
+        with enable_grad():  # a node with inputs, even inside a caller's no_grad()
+            node = apply(op, *[Value(a) for a in args])
+        return node.data, local_derivatives(node)
+    except (ArithmeticError, ValueError):
+        return None
 
 
 def _as_op(op: str | Op, where: str) -> Op:
@@ -185,8 +195,8 @@ def _n_args(op: Op, drawn: int) -> int:
     """How many arguments a step of ``op`` takes, given a drawn count for sum and dot."""
     if op.arity is not None:
         return op.arity
-    if op.name == "dot" or (op.check is not None and op.check(*([1.0] * drawn))):
-        return 2 * max(1, drawn // 2)  # dot pairs weights with inputs
+    if op.check is not None and op.check(*([1.0] * drawn)):
+        return 2 * max(1, drawn // 2)  # an op that refuses this count wants pairs (dot: weights and inputs)
     return drawn
 
 
@@ -251,10 +261,9 @@ def programs(
       v1 = tanh(x0)
       v2 = tanh(v1)
     """
-    if isinstance(n_inputs, bool) or not isinstance(n_inputs, int) or n_inputs < 1:
-        raise ValueError(f"programs: n_inputs must be an int >= 1, got {n_inputs!r}")
-    if isinstance(max_nodes, bool) or not isinstance(max_nodes, int) or max_nodes < 1:
-        raise ValueError(f"programs: max_nodes must be an int >= 1, got {max_nodes!r}")
+    for name, n in (("n_inputs", n_inputs), ("max_nodes", max_nodes)):
+        if isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= MAX_PROGRAM:
+            raise ValueError(f"programs: {name} must be an int from 1 to {MAX_PROGRAM}, got {visible(repr(n), 60)}")
     default = [op for op in OPS.values() if op.smooth]  # take, max, detach need more than random floats
     chosen = [_as_op(op, "programs") for op in (default if ops is None else ops)]
     if not chosen:
@@ -283,8 +292,7 @@ def _build(inputs: tuple[float, ...], raw_steps: list) -> Program:
         sens = [sensitivity[a] if isinstance(a, int) else 0.0 for a in args]
         if _trouble(op, floats, sens) is not None:
             continue
-        out = op.forward(*floats)
-        local = op.derivatives(out, *floats)
+        out, local = _evaluate(op, floats)
         s = math.fsum(abs(d) * si for d, si in zip(local, sens))
         if s > MAX_SENSITIVITY:
             continue
@@ -322,47 +330,8 @@ def _raw_instruction(draw, ops: st.SearchStrategy):
     return op, args
 
 
-def mlps(
-    *,
-    max_inputs: int = 3,
-    max_layers: int = 3,
-    max_width: int = 3,
-    activations: Sequence[str] = ("relu", "tanh", "sigmoid"),
-) -> st.SearchStrategy:
-    """Small ``nn.MLP`` models with an input each, as ``(model, inputs)`` pairs.
-
-    The model has 1 to ``max_inputs`` inputs, 1 to ``max_layers`` layers of 1 to
-    ``max_width`` neurons, one activation from ``activations`` for its hidden layers, and
-    weights drawn in [-1, 1] (not nn's initializer, so they shrink); ``inputs`` is a list
-    of floats in [-2, 2].  Points where a relu sits within 1e-3 of its kink are skipped.
-    Shrinking moves toward one layer of one neuron, then toward small weights and inputs.
-    Needs the ``nn`` package of chainrule.
-
-    >>> from hypothesis import find
-    >>> model, inputs = find(mlps(max_inputs=2, max_layers=2), lambda drawn: True)
-    >>> model.nouts, inputs
-    ([1], [0.0])
-    """
-    return _mlps(max_inputs, max_layers, max_width, tuple(activations))
-
-
-@st.composite
-def _mlps(draw, max_inputs, max_layers, max_width, activations):
-    import nn  # chainrule's nn: imported here so that engine never depends on it
-
-    nin = draw(st.integers(1, max_inputs))
-    nouts = draw(st.lists(st.integers(1, max_width), min_size=1, max_size=max_layers))
-    activation = draw(st.sampled_from(activations))
-    model = nn.MLP(nin, nouts, activation=activation)
-    params = model.parameters()
-    weights = draw(st.lists(_floats(-1.0, 1.0), min_size=len(params), max_size=len(params)))
-    for p, w in zip(params, weights):
-        p.data = w
-    inputs = draw(st.lists(_floats(-2.0, 2.0), min_size=nin, max_size=nin))
-    out = model(inputs)
-    assume(not nodes_near_kinks(out if isinstance(out, Value) else list(out), MARGIN))
-    return model, inputs
-
-
 def _floats(min_value: float, max_value: float) -> st.SearchStrategy:
+    for name, bound in (("min_value", min_value), ("max_value", max_value)):
+        if isinstance(bound, (int, float)) and not isinstance(bound, bool) and not abs(bound) <= sys.float_info.max:
+            raise ValueError(f"engine.strategies: {name} must be a finite float, got {visible(repr(bound), 60)}")
     return st.floats(min_value=min_value, max_value=max_value, allow_nan=False, allow_infinity=False)

@@ -288,5 +288,5 @@ def test_bad_arguments_are_refused_with_what_was_expected():
         gradcheck(lambda x: x.data * 2, [1.0])
     with pytest.raises(ValueError, match="eps must be > 0, got 0"):
         gradcheck(lambda x: x, [1.0], eps=0)
-    with pytest.raises(ValueError, match="atol must be a number >= 0, got -1"):
+    with pytest.raises(ValueError, match="atol must be a finite number >= 0, got -1"):
         gradcheck(lambda x: x, [1.0], atol=-1)

@@ -135,7 +135,7 @@ def test_unlabelled_nodes_get_format_graphs_names_and_constants_their_values():
 def test_bad_arguments_are_refused_with_what_was_expected():
     with pytest.raises(TypeError, match="backward_steps: expected a Value .* got float 2.0"):
         backward_steps(2.0)
-    with pytest.raises(TypeError, match="gradient must be a real number .* got str 'one'"):
+    with pytest.raises(TypeError, match="backward_steps: gradient must be a real number such as 1.0, got str 'one'"):
         backward_steps(Value(1.0), "one")
     with pytest.raises(TypeError, match="Stepper: expected a Value"):
         Stepper([Value(1.0)])
@@ -321,10 +321,10 @@ def test_a_failing_rule_leaves_the_grads_as_the_last_good_step_left_them():
 def test_forward_steps_lists_each_computation_with_its_numbers():
     o, _ = lecture_neuron()
     assert forward_steps(o).splitlines() == [
-        "x1*w1 = x1 * w1 = 2.0 * -3.0 = -6.0",
+        "x1*w1 = x1 * w1 = 2.0 * (-3.0) = -6.0",
         "x2*w2 = x2 * w2 = 0.0 * 1.0 = 0.0",
-        "x1*w1 + x2*w2 = (x1*w1) + (x2*w2) = -6.0 + 0.0 = -6.0",
-        "n = (x1*w1 + x2*w2) + b = -6.0 + 6.88137 = 0.881374",
+        "x1*w1 + x2*w2 = (x1*w1) + (x2*w2) = (-6.0) + 0.0 = -6.0",
+        "n = (x1*w1 + x2*w2) + b = (-6.0) + 6.88137 = 0.881374",
         "o = tanh(n) = tanh(0.881374) = 0.707107",
     ]
     assert forward_steps(Value(1.0, label="x")) == "x = 1.0 (an input: nothing to compute)"
@@ -396,7 +396,7 @@ def test_show_draws_the_current_node_red_and_finished_nodes_green():
     assert strokes[ids["o"]] == strokes[ids["n"]] == strokes[ids["b"]] == "#2ca02c"  # finished (b: a leaf)
     assert strokes[ids["x1"]] == strokes[ids["x1*w1"]] == "black"  # still to come
     texts = svg_texts(svg)
-    assert "grad 0.5000" in texts and "grad -1.5000" not in texts  # grads only as far as stepping went
+    assert "grad 0.5" in texts and "grad -1.5" not in texts  # grads only as far as stepping went
 
 
 def test_save_frames_writes_one_svg_per_step_and_leaves_the_stepper_where_it_was(tmp_path):
@@ -411,8 +411,8 @@ def test_save_frames_writes_one_svg_per_step_and_leaves_the_stepper_where_it_was
         strokes = node_strokes(path.read_text())
         current = s._walk.nodes[k]
         assert strokes[f"n{order.index(current)}"] == "#d62728"
-    assert "grad -1.5000" in svg_texts(paths[-1].read_text())
-    assert "grad -1.5000" not in svg_texts(paths[0].read_text())
+    assert "grad -1.5" in svg_texts(paths[-1].read_text())
+    assert "grad -1.5" not in svg_texts(paths[0].read_text())
     assert s.position == 1 and all_grads(o) == before
     with pytest.raises(ValueError, match="this graph has 5 steps, more than max_steps=3"):
         s.save_frames(tmp_path / "few", max_steps=3)
@@ -422,7 +422,7 @@ def test_to_html_is_one_file_with_everything_inside(tmp_path):
     o, _ = lecture_neuron()
     path = Stepper(o).to_html(tmp_path / "walk.html")
     page = path.read_text()
-    assert page.count('<section class="frame"') == 5 and page.count("<svg") == 5
+    assert page.count('<section class="crw-frame"') == 6 and page.count("<svg") == 6  # the seed, then 5 steps
     assert "http://" not in page.replace("http://www.w3.org/", "")  # SVG namespaces only
     assert "https://" not in page and "<script src" not in page and "<link" not in page
     assert "o = tanh(n): dL/dn += dL/do * do/dn = 1.0 * 0.5 = 0.5  -&gt;  n.grad = 0.5" in page
@@ -437,4 +437,4 @@ def test_the_demo_prints_every_step_and_writes_the_walkthrough(tmp_path, capsys)
     assert "x1*w1 = x1 * w1: dL/dx1 += dL/d(x1*w1) * d(x1*w1)/dx1 = 0.5 * -3.0 = -1.5  ->  x1.grad = -1.5" in out
     assert "n = (x1*w1 + x2*w2) + b:\n    dL/d(x1*w1 + x2*w2) += dL/dn * dn/d(x1*w1 + x2*w2)" in out
     page = (tmp_path / "step_through.html").read_text()
-    assert page.count('<section class="frame"') == 5
+    assert page.count('<section class="crw-frame"') == 6

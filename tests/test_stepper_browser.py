@@ -1,217 +1,300 @@
-"""Stepper.to_html in a real browser: headless Chromium, driven over the DevTools protocol.
+"""The classroom walkthrough (Stepper.to_html, Stepper._repr_html_) in a real browser.
 
-The key presses and clicks are real input events (Input.dispatchKeyEvent and
-Input.dispatchMouseEvent), not a script calling the page's handlers.  The DevTools client
-is the standard library only: a minimal WebSocket (RFC 6455) client and JSON messages.
+Playwright (the `playwright` test extra) drives the system Chromium through
+``executable_path``, so nothing downloads a browser.  Key presses and clicks are real input
+events; sizes are read from the DOM (computed font sizes and bounding boxes).
 """
 
-import base64
-import json
-import os
 import shutil
-import socket
-import subprocess
-import time
-import urllib.request
-from pathlib import Path
-from urllib.parse import urlparse
 
 import pytest
 
+import engine
 from demos import draw_graph
-from engine import Stepper
+from engine import Stepper, Value, topological_order
+from nn import MLP
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--remote-debugging-port=0",  # Chromium picks a free port and writes it to DevToolsActivePort
-]
-
-
-class WebSocket:
-    """Just enough of a WebSocket client for the DevTools protocol: text frames, masked, no extensions."""
-
-    def __init__(self, url: str, timeout: float = 30.0):
-        parts = urlparse(url)
-        self.sock = socket.create_connection((parts.hostname, parts.port), timeout=timeout)
-        key = base64.b64encode(os.urandom(16)).decode()
-        self.sock.sendall(
-            f"GET {parts.path} HTTP/1.1\r\nHost: {parts.hostname}:{parts.port}\r\nUpgrade: websocket\r\n"
-            f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n".encode()
-        )
-        response = b""
-        while b"\r\n\r\n" not in response:
-            response += self.sock.recv(1)
-        assert response.startswith(b"HTTP/1.1 101"), response
-
-    def _read(self, n: int) -> bytes:
-        data = b""
-        while len(data) < n:
-            chunk = self.sock.recv(n - len(data))
-            if not chunk:
-                raise ConnectionError("the browser closed the DevTools connection")
-            data += chunk
-        return data
-
-    def _send_frame(self, opcode: int, payload: bytes) -> None:
-        n = len(payload)
-        if n < 126:
-            header = bytes([0x80 | opcode, 0x80 | n])
-        elif n < 1 << 16:
-            header = bytes([0x80 | opcode, 0x80 | 126]) + n.to_bytes(2, "big")
-        else:
-            header = bytes([0x80 | opcode, 0x80 | 127]) + n.to_bytes(8, "big")
-        mask = os.urandom(4)  # a client must mask every frame it sends
-        self.sock.sendall(header + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(payload)))
-
-    def send(self, text: str) -> None:
-        self._send_frame(0x1, text.encode())
-
-    def recv(self) -> str:
-        message = b""
-        while True:
-            first, second = self._read(2)
-            n = second & 0x7F
-            if n == 126:
-                n = int.from_bytes(self._read(2), "big")
-            elif n == 127:
-                n = int.from_bytes(self._read(8), "big")
-            payload = self._read(n)  # servers do not mask
-            opcode = first & 0x0F
-            if opcode == 0x9:  # ping
-                self._send_frame(0xA, payload)
-            elif opcode == 0x8:
-                raise ConnectionError("the browser closed the DevTools connection")
-            elif opcode in (0x0, 0x1):
-                message += payload
-                if first & 0x80:  # the last fragment
-                    return message.decode()
-
-    def close(self) -> None:
-        self.sock.close()
-
-
-class DevTools:
-    """Send a DevTools command, wait for its answer (events in between are skipped)."""
-
-    def __init__(self, url: str):
-        self.ws = WebSocket(url)
-        self.last_id = 0
-
-    def call(self, method: str, **params):
-        self.last_id += 1
-        self.ws.send(json.dumps({"id": self.last_id, "method": method, "params": params}))
-        while True:
-            message = json.loads(self.ws.recv())
-            if message.get("id") == self.last_id:
-                if "error" in message:
-                    raise RuntimeError(f"{method}: {message['error']}")
-                return message["result"]
-
-    def evaluate(self, expression: str):
-        result = self.call("Runtime.evaluate", expression=expression, returnByValue=True)
-        if "exceptionDetails" in result:
-            raise RuntimeError(f"{expression}: {result['exceptionDetails']}")
-        return result["result"].get("value")
-
-    def press(self, key: str, code: int) -> None:
-        for kind in ("rawKeyDown", "keyUp"):
-            self.call("Input.dispatchKeyEvent", type=kind, key=key, code=key, windowsVirtualKeyCode=code)
-
-    def click(self, selector: str) -> None:
-        box = self.evaluate(f"(() => {{ const r = document.querySelector('{selector}').getBoundingClientRect();"
-                            f" return [r.x + r.width / 2, r.y + r.height / 2]; }})()")  # fmt: skip
-        for kind in ("mousePressed", "mouseReleased"):
-            self.call("Input.dispatchMouseEvent", type=kind, x=box[0], y=box[1], button="left", clickCount=1)
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync", "--no-first-run"]  # fmt: skip
 
 
 @pytest.fixture(scope="module")
-def page(tmp_path_factory):
-    """The lecture's walkthrough open in headless Chromium, and a DevTools connection to it."""
-    if not Path(CHROMIUM).exists():
-        pytest.fail("Chromium is needed for this test: apt-get install chromium (see .ci/setup)")
-    folder = tmp_path_factory.mktemp("browser")
+def browser():
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        pytest.fail("these tests need Playwright: pip install -e '.[test,playwright]' (no browser download needed)")
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield chromium
+        chromium.close()
+
+
+def lecture_neuron():
     o = draw_graph.lecture_neuron()
     o.zero_grad()
-    html = Stepper(o).to_html(folder / "walk.html")
-    profile = folder / "profile"
-    browser = subprocess.Popen(
-        [CHROMIUM, *FLAGS, f"--user-data-dir={profile}", html.as_uri()],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    devtools = None
-    try:
-        port_file = profile / "DevToolsActivePort"
-        deadline = time.monotonic() + 60
-        while not (port_file.exists() and port_file.read_text().strip()):
-            assert browser.poll() is None, "Chromium exited before it opened its DevTools port"
-            assert time.monotonic() < deadline, "Chromium did not open its DevTools port within 60 s"
-            time.sleep(0.1)
-        port = int(port_file.read_text().split()[0])
-        while True:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/json/list", timeout=10) as answer:
-                targets = [t for t in json.load(answer) if t["type"] == "page" and t["url"].endswith("walk.html")]
-            if targets:
-                break
-            assert time.monotonic() < deadline, "the page did not open within 60 s"
-            time.sleep(0.1)
-        devtools = DevTools(targets[0]["webSocketDebuggerUrl"])
-        # The tab starts on an empty document that is already 'complete': wait for ours.
-        loaded = "document.readyState === 'complete' && location.href.endsWith('walk.html')"
-        while not devtools.evaluate(loaded):
-            assert time.monotonic() < deadline, "the page did not finish loading within 60 s"
-            time.sleep(0.1)
-        yield devtools
-    finally:
-        if devtools is not None:
-            devtools.ws.close()
-        browser.terminate()
-        try:
-            browser.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            browser.kill()
-            browser.wait()
+    return o, {v.label: v for v in topological_order(o)}
 
 
-SHOWN = """(() => {
-  const shown = [...document.querySelectorAll('.frame')].filter(f => f.getClientRects().length > 0);
-  return shown.map(f => ({
-    id: f.id,
+def ids(root):
+    """{name: the Graphviz id draw_dot gives the node ('n3')}: ids follow the topological order."""
+    return {node.label: f"n{i}" for i, node in enumerate(topological_order(root))}
+
+
+@pytest.fixture
+def open_page(browser, tmp_path):
+    """open_page(stepper, fragment='') -> the walkthrough open at 1280x720; requests are recorded."""
+    pages = []
+
+    def open_(stepper, fragment=""):
+        path = stepper.to_html(tmp_path / f"walk{len(pages)}.html")
+        page = browser.new_page(viewport={"width": 1280, "height": 720})
+        page.requests = []
+        page.errors = []
+        page.on("request", lambda request: page.requests.append(request.url))
+        page.on("pageerror", lambda error: page.errors.append(str(error)))
+        page.goto(path.as_uri() + fragment)
+        pages.append(page)
+        return page
+
+    yield open_
+    for page in pages:
+        assert page.errors == []
+        page.close()
+
+
+SHOWN = """(root) => {
+  root = root || document;
+  const frames = [...root.querySelectorAll('.crw-frame')].filter(f => f.getClientRects().length > 0);
+  return frames.map(f => ({
+    step: Number(f.dataset.step),
+    heading: f.querySelector('h2').innerText,
+    text: f.querySelector('.crw-step').innerText,
+    explain: f.querySelector('.crw-explain') ? f.querySelector('.crw-explain').innerText : '',
+    answerShown: f.querySelector('.crw-answer').getClientRects().length > 0,
+    promptShown: f.querySelector('.crw-prompt').getClientRects().length > 0,
+    changed: [...f.querySelectorAll('g.crw-changed')].map(g => g.dataset.id),
+    counter: (root.querySelector ? root : document).querySelector('.crw-counter').innerText,
     svgWidth: f.querySelector('svg').getBoundingClientRect().width,
-    text: f.querySelector('pre').innerText,
-    counter: document.getElementById('counter').innerText,
   }));
-})()"""
+}"""
 
 
-def test_the_first_frame_shows_then_the_right_arrow_and_the_buttons_move_between_steps(page):
-    shown = page.evaluate(SHOWN)
-    assert [f["id"] for f in shown] == ["step-1"]  # one frame on screen, the first
-    assert shown[0]["svgWidth"] > 100  # the picture is drawn, not just present
-    assert shown[0]["text"].startswith("o = tanh(n): dL/dn += dL/do * do/dn")
-    assert shown[0]["counter"] == "step 1 of 5"
+def shown(page):
+    frames = page.evaluate(SHOWN)
+    assert len(frames) == 1, frames  # exactly one frame on screen
+    return frames[0]
 
-    page.press("ArrowRight", 39)
-    shown = page.evaluate(SHOWN)
-    assert [f["id"] for f in shown] == ["step-2"]
-    assert shown[0]["text"].startswith("n = (x1*w1 + x2*w2) + b:")
-    assert shown[0]["counter"] == "step 2 of 5"
 
-    page.press("ArrowLeft", 37)
-    assert [f["id"] for f in page.evaluate(SHOWN)] == ["step-1"]
-    page.press("ArrowLeft", 37)  # no step before the first
-    assert [f["id"] for f in page.evaluate(SHOWN)] == ["step-1"]
+def test_the_seed_comes_first_then_keys_buttons_and_the_slider_move_between_steps(open_page):
+    o, _ = lecture_neuron()
+    page = open_page(Stepper(o))
+    frame = shown(page)
+    assert frame["step"] == 0 and frame["counter"] == "step 0 of 5"
+    assert frame["heading"] == "Step 0 of 5: the seed"
+    assert frame["text"].splitlines()[0] == "dL/do = 1.0 (the seed: L is o itself)"
+    assert frame["svgWidth"] > 500  # drawn, not just present
+    page.keyboard.press("ArrowRight")
+    frame = shown(page)
+    assert frame["step"] == 1 and frame["counter"] == "step 1 of 5"
+    assert frame["text"].startswith("o = tanh(n): dL/dn += dL/do * do/dn = 1.0 * 0.5 = 0.5")
+    page.keyboard.press("ArrowLeft")
+    page.keyboard.press("ArrowLeft")  # nothing before the seed
+    assert shown(page)["step"] == 0
+    page.click(".crw-next")
+    page.click(".crw-next")
+    page.click(".crw-next")
+    page.click(".crw-prev")
+    assert shown(page)["step"] == 2
+    page.keyboard.press("End")
+    assert shown(page)["step"] == 5
+    page.keyboard.press("Home")
+    assert shown(page)["step"] == 0
+    page.fill(".crw-slider", "4")
+    assert shown(page)["step"] == 4
+    # One self-contained file: the page asked for nothing but itself.
+    assert [url for url in page.requests if not url.startswith("file:")] == []
 
-    page.click("#next")
-    page.click("#next")
-    assert [f["id"] for f in page.evaluate(SHOWN)] == ["step-3"]
-    page.click("#previous")
-    assert [f["id"] for f in page.evaluate(SHOWN)] == ["step-2"]
+
+def test_each_step_has_an_address_that_opens_there(open_page):
+    o, _ = lecture_neuron()
+    page = open_page(Stepper(o), "#step-3")
+    frame = shown(page)
+    assert frame["step"] == 3 and frame["heading"] == "Step 3 of 5: x1*w1 + x2*w2 = (x1*w1) + (x2*w2)"
+    page.keyboard.press("ArrowRight")
+    assert page.evaluate("location.hash") == "#step-4"
+    page.evaluate("location.hash = '#step-1'")
+    page.wait_for_function("document.querySelector('.crw-counter').innerText === 'step 1 of 5'")
+    assert shown(page)["step"] == 1
+
+
+def test_the_inputs_whose_grads_changed_are_marked_and_each_step_is_explained(open_page):
+    o, v = lecture_neuron()
+    s = Stepper(o)
+    expected_explain = str(s.explain(v["n"]))  # before any step: 0 of 1 contributions... (not shown)
+    page = open_page(s)
+    node = ids(o)
+    assert shown(page)["changed"] == [node["o"]]  # the seed sets o.grad
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("ArrowRight")
+    frame = shown(page)
+    assert sorted(frame["changed"]) == sorted([node["x1*w1 + x2*w2"], node["b"]])
+    fills = page.evaluate("""() => [...document.querySelectorAll('.crw-frame:not([hidden]) g.crw-changed polygon')]
+                                   .map(p => getComputedStyle(p).fill)""")
+    assert set(fills) == {"rgb(255, 216, 168)"}  # orange, whatever kind of node they are
+    s.run_to(v["n"])
+    assert frame["text"] == str(s.current())  # the Step, as print() shows it
+    assert frame["explain"] == "where dL/dn comes from:\n" + str(s.explain(v["n"]))
+    assert expected_explain.splitlines()[:3] == frame["explain"].splitlines()[1:4]  # the same chain rule
+
+
+def test_predict_then_reveal_hides_each_new_grad_until_a_key_press(open_page):
+    o, v = lecture_neuron()
+    page = open_page(Stepper(o))
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("p")  # predict mode on
+    frame = shown(page)
+    assert frame["step"] == 1 and not frame["answerShown"] and frame["promptShown"]
+    grads = """() => [...document.querySelectorAll('.crw-frame:not([hidden]) g.crw-changed text')]
+                     .filter(t => t.textContent.startsWith('grad')).map(t => getComputedStyle(t).visibility)"""
+    assert page.evaluate(grads) == ["hidden"]  # n's new grad
+    page.keyboard.press("Space")
+    frame = shown(page)
+    assert frame["step"] == 1 and frame["answerShown"] and not frame["promptShown"]
+    assert page.evaluate(grads) == ["visible"]
+    page.keyboard.press("ArrowRight")  # on to step 2, hidden again
+    frame = shown(page)
+    assert frame["step"] == 2 and not frame["answerShown"] and page.evaluate(grads) == ["hidden", "hidden"]
+    page.click(".crw-reveal")
+    assert shown(page)["answerShown"]
+    page.click(".crw-predict")  # predict mode off: answers show at once
+    page.keyboard.press("ArrowRight")
+    assert shown(page)["answerShown"]
+
+
+TEXT_SIZES = """() => {
+  const frame = document.querySelector('.crw-frame:not([hidden])');
+  const svg = frame.querySelector('svg');
+  const scale = svg.getBoundingClientRect().width / svg.viewBox.baseVal.width;
+  return [...svg.querySelectorAll('g.node text')].filter(t => t.textContent.trim()).map(t => ({
+    text: t.textContent,
+    px: parseFloat(getComputedStyle(t).fontSize) * scale,
+    height: t.getBoundingClientRect().height,
+  }));
+}"""
+
+
+PRE_SIZE = "parseFloat(getComputedStyle(document.querySelector('.crw-frame:not([hidden]) pre')).fontSize)"
+
+
+def smallest_node_text(page):
+    sizes = page.evaluate(TEXT_SIZES)
+    assert sizes
+    return min(s["px"] for s in sizes), min(s["height"] for s in sizes)
+
+
+@pytest.mark.parametrize("graph", ["neuron", "mlp"])
+def test_node_text_is_at_least_16px_at_1280x720_and_the_page_is_used_to_the_bottom(open_page, graph):
+    if graph == "neuron":
+        root = lecture_neuron()[0]
+    else:
+        model = MLP(2, [2, 1])
+        root = model([0.5, -1.0])
+        root.label = "y"
+    page = open_page(Stepper(root))
+    page.keyboard.press("ArrowRight")
+    px, height = smallest_node_text(page)
+    assert px >= 16 and height >= 16, (px, height)
+    # The stepped node and its inputs are scrolled into view.
+    box = page.evaluate("""() => {
+      const f = document.querySelector('.crw-frame:not([hidden])'), g = f.querySelector('.crw-graph');
+      const node = f.querySelector('g.node[data-id="' + f.dataset.node + '"]').getBoundingClientRect();
+      const b = g.getBoundingClientRect();
+      return {inside: node.left >= b.left && node.right <= b.right, bottom: f.getBoundingClientRect().bottom};
+    }""")
+    assert box["inside"] and box["bottom"] > 690  # the frame fills the window down to its bottom
+    assert page.evaluate(PRE_SIZE) >= 16
+
+
+def test_zoom_and_text_size_controls(open_page):
+    o, _ = lecture_neuron()
+    page = open_page(Stepper(o))
+    px, _ = smallest_node_text(page)
+    page.click(".crw-zoom-in")
+    assert smallest_node_text(page)[0] == pytest.approx(px * 1.25, rel=1e-3)
+    page.keyboard.press("-")
+    assert smallest_node_text(page)[0] == pytest.approx(px, rel=1e-3)
+    page.click(".crw-fit")  # the whole picture in the window
+    fits = page.evaluate("""() => {
+      const f = document.querySelector('.crw-frame:not([hidden])'), g = f.querySelector('.crw-graph');
+      const s = f.querySelector('svg').getBoundingClientRect();
+      return s.width <= g.clientWidth && s.height <= g.clientHeight;
+    }""")
+    assert fits
+    before = page.evaluate(PRE_SIZE)
+    page.click(".crw-larger")
+    page.click(".crw-larger")
+    assert page.evaluate(PRE_SIZE) == before + 4
+
+
+def test_clicking_a_node_goes_to_the_step_that_finishes_its_grad(open_page):
+    o, _ = lecture_neuron()
+    page = open_page(Stepper(o))
+    node = ids(o)
+    page.click(f'.crw-frame:not([hidden]) g.node[data-id="{node["x2*w2"]}"]')
+    assert shown(page)["step"] == 4
+    page.click(f'.crw-frame:not([hidden]) g.node[data-id="{node["b"]}"]')  # a leaf: its last user's step
+    assert shown(page)["step"] == 2
+
+
+def test_any_label_stays_text(open_page):
+    nasty = "</script><script>window.pwned = 1</script><b>@@TITLE@@</b> & \"q\" '{a|b}' -->"
+    x = Value(2.0, label=nasty)
+    y = (x * 3).tanh()
+    y.label = "y<img src=x onerror='window.pwned=2'>"
+    page = open_page(Stepper(y))
+    assert page.evaluate("window.pwned") is None
+    assert page.evaluate("document.querySelectorAll('img, b').length") == 0
+    page.keyboard.press("End")
+    assert nasty in shown(page)["text"]
+    svg_text = page.evaluate("document.querySelector('.crw-frame:not([hidden]) svg').textContent")
+    assert "y<img src=x onerror='window.pwned=2'>" in svg_text
+    assert page.title() == f"Backpropagation step by step: {y.label}"
+
+
+def test_two_inline_walkthroughs_on_one_page_work_on_their_own(browser):
+    o, v = lecture_neuron()
+    s1 = Stepper(o)
+    s1.run_to(v["n"])  # the inline view opens where the stepper is: step 2
+    a = Value(3.0, label="a")
+    s2 = Stepper(a * a)
+    grads = [node.grad for node in topological_order(o)]
+    first, second = s1._repr_html_(), s2._repr_html_()
+    assert s1.position == 2 and [node.grad for node in topological_order(o)] == grads  # left where it was
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    try:
+        page.set_content(f"<!DOCTYPE html><html><body>{first}<p>between</p>{second}</body></html>")
+        roots = page.query_selector_all(".crw")
+        assert len(roots) == 2
+        every_id = page.evaluate("[...document.querySelectorAll('[id]')].map(e => e.id)")
+        assert len(every_id) == len(set(every_id))
+        assert [shown_in(r) for r in roots] == [2, 0]
+        roots[0].query_selector(".crw-next").click()
+        assert [shown_in(r) for r in roots] == [3, 0]
+        roots[1].query_selector(".crw-graph").click()  # focus the second, then its keys move only it
+        page.keyboard.press("ArrowRight")
+        assert [shown_in(r) for r in roots] == [3, 1]
+        assert page.evaluate("location.hash") == ""  # inline walkthroughs leave the address alone
+    finally:
+        page.close()
+
+
+def shown_in(root):
+    return root.evaluate(SHOWN)[0]["step"]
+
+
+def test_the_inline_walkthrough_is_refused_politely_for_a_huge_graph():
+    y = engine.sum([Value(float(i)) * 2 for i in range(250)])
+    text = Stepper(y)._repr_html_()
+    assert "<svg" not in text and "to_html(path, max_steps=251)" in text

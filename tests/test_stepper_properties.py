@@ -1,5 +1,6 @@
 """Stepping is backward(): on random programs, bit for bit, however the steps go back and forth."""
 
+import math
 import struct
 
 from hypothesis import given, settings
@@ -23,8 +24,10 @@ def programs(draw):
     steps = []
     for i in range(draw(st.integers(0, 8))):
         earlier = st.integers(0, len(inputs) + i - 1)
-        kind = draw(st.sampled_from(("unary", "binary", "sum", "dot")))
-        if kind == "unary":
+        kind = draw(st.sampled_from(("unary", "binary", "sum", "dot", "custom")))
+        if kind == "custom":  # micrograd's way: a free op label and a _backward closure
+            steps.append((draw(st.sampled_from(sorted(CUSTOM))), (draw(earlier), draw(earlier))))
+        elif kind == "unary":
             steps.append((draw(st.sampled_from(UNARY)), (draw(earlier),)))
         elif kind == "binary":
             steps.append((draw(st.sampled_from(BINARY)), (draw(earlier), draw(earlier))))
@@ -36,6 +39,32 @@ def programs(draw):
     return inputs, steps
 
 
+def custom_mul(a, b):
+    out = Value(a.data * b.data, (a, b), "times")
+
+    def _backward():
+        a.grad += b.data * out.grad
+        b.grad += a.data * out.grad
+
+    out._backward = _backward
+    return out
+
+
+def custom_tanh_sum(a, b):
+    out = Value(math.tanh(a.data + b.data), (a, b), "tanh(a+b)")
+
+    def _backward():
+        d = (1 - out.data**2) * out.grad
+        a.grad += d
+        b.grad += d
+
+    out._backward = _backward
+    return out
+
+
+CUSTOM = {"custom_mul": custom_mul, "custom_tanh_sum": custom_tanh_sum}
+
+
 def build(program, leaf_grads=0.0):
     """A fresh graph for the program; its output is the last node."""
     inputs, steps = program
@@ -43,7 +72,8 @@ def build(program, leaf_grads=0.0):
     for leaf in nodes:
         leaf.grad = leaf_grads
     for op, args in steps:
-        nodes.append(apply(op, *[nodes[i] for i in args]))
+        inputs = [nodes[i] for i in args]
+        nodes.append(CUSTOM[op](*inputs) if op in CUSTOM else apply(op, *inputs))
     return nodes[-1]
 
 

@@ -29,11 +29,24 @@ for step in steps:
 
 print('x1.grad', x1.grad, 'w1.grad', w1.grad, 'x2.grad', x2.grad, 'w2.grad', w2.grad)
 next(steps)
+o.grad = 0.25
 s = Stepper(o)
 s.back()
 s.step()
 s.back()
 print('after back: n.grad', n.grad)
+s.run_to(x1)
+print('=== where')
+s.where()
+print('=== print(where)')
+print(s.where())
+print('=== show')
+s.show()
+print('=== print(show)')
+print(s.show())
+print('=== reset')
+s.reset()
+print('after reset: o.grad', o.grad)
 """
 
 
@@ -86,4 +99,25 @@ def test_errors_at_the_prompt_are_clear_and_the_session_goes_on(session):
     assert "RuntimeError: back(): there is no step to undo, no step has been taken yet (0 of 5 steps done)" in err
     # back() after one step: the REPL shows what was undone
     assert "undid step 1 of 5 (o = tanh(n)): n.grad back to 0.0" in out
-    assert out.splitlines()[-1] == "after back: n.grad 0.0"
+    assert "after back: n.grad 0.0" in out.splitlines()
+
+
+def blocks(out: str) -> dict[str, str]:
+    """The output between the '=== name' markers the session prints."""
+    parts = out.split("=== ")[1:]
+    return {part.split("\n", 1)[0]: part.split("\n", 1)[1] for part in parts}
+
+
+def test_the_prompt_and_print_show_the_same_text(session):
+    out, _ = session
+    shown = blocks(out)
+    assert shown["where"] == shown["print(where)"]
+    assert shown["where"].splitlines()[0] == "stepping backward from o: 5 of 5 steps done"
+    assert shown["show"] == shown["print(show)"]
+    assert shown["show"].splitlines()[0] == "after step 5 of 5 (x1*w1 = x1 * w1); the grads as stepping has left them:"
+    assert "object at 0x" not in out
+
+
+def test_reset_puts_the_roots_grad_back(session):
+    out, _ = session
+    assert out.splitlines()[-1] == "after reset: o.grad 0.25"  # as before the first step, not the seed 1.0
