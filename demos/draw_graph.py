@@ -13,13 +13,14 @@ from __future__ import annotations
 import argparse
 import random
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import engine
 from engine import GraphvizNotFoundError, Value, draw_dot, format_graph, render
 from nn import MLP
 
-__all__ = ["lecture_neuron", "small_mlp", "batch_loss", "main"]
+__all__ = ["lecture_neuron", "small_mlp", "batch_loss", "boxes_of", "main"]
 
 
 # %% The lecture's neuron: o = tanh(x1*w1 + x2*w2 + b), after backward.
@@ -69,6 +70,27 @@ def small_mlp(seed: int = 0) -> tuple[MLP, Value]:
     return model, loss
 
 
+# %% Boxes around neurons and layers: draw_dot(..., group_by=boxes_of(model)).
+def boxes_of(model) -> Callable[[Value], tuple[str, ...] | None]:
+    """draw_dot's ``group_by`` for a model: a parameter's boxes are the modules that hold it.
+
+    >>> from nn import MLP
+    >>> model = MLP(2, [3, 1])
+    >>> boxes_of(model)(model.layers[1].neurons[0].b)
+    ('layers.1', 'layers.1.neurons.0')
+    """
+    where: dict[Value, tuple[str, ...]] = {}
+
+    def visit(module, prefix: str, path: tuple[str, ...]) -> None:
+        for name, child in module.named_children():
+            visit(child, f"{prefix}{name}.", (*path, f"{prefix}{name}"))
+        for _, p in module.named_parameters():
+            where.setdefault(p, path)  # children first: a parameter's innermost module wins
+
+    visit(model, "", ())
+    return lambda leaf: where.get(leaf) or None
+
+
 # %% The same model on a batch: each use of a neuron drawn as one box, so it stays readable.
 def batch_loss(model: MLP, n: int = 4) -> tuple[list[list[Value]], Value]:
     """``n`` labelled examples and the summed squared error of ``model`` on them, after backward.
@@ -81,6 +103,7 @@ def batch_loss(model: MLP, n: int = 4) -> tuple[list[list[Value]], Value]:
     xs = [[Value(0.5 * i, label=f"x{i}.0"), Value(1.0 - i, label=f"x{i}.1")] for i in range(n)]
     loss = engine.sum([(model(x) - 1.0) ** 2 for x in xs])
     loss.label = "loss"
+    model.zero_grad()  # parameters' grads accumulate: start from 0 so they are this loss's alone
     loss.backward()
     return xs, loss
 
@@ -100,14 +123,17 @@ def main(argv: list[str] | None = None) -> int:
     print(format_graph(loss, max_lines=16))
     print()
 
+    boxes = boxes_of(model)
     pictures = [
-        ("neuron", o, {}),
+        ("neuron", lambda: o, {}),
         # Each neuron and layer in its own box, edges coloured by the gradient they carry.
-        ("mlp", loss, {"params": model, "cluster": True, "color_by_grad": True}),
-        ("mlp_batch", batch_loss(model)[1], {"params": model, "cluster": True, "collapse": True}),
+        ("mlp", lambda: loss, {"params": model, "group_by": boxes, "color_by_grad": True}),
+        # Made only now: its backward() gives the model's parameters this batch's grads.
+        ("mlp_batch", lambda: batch_loss(model)[1], {"params": model, "group_by": boxes, "collapse": True}),
     ]
     try:
-        for name, root, options in pictures:
+        for name, make, options in pictures:
+            root = make()
             for suffix in (".svg", ".png"):
                 path = render(root, out / f"{name}{suffix}", **options)
                 print(f"wrote {path}")

@@ -9,10 +9,11 @@
 """
 
 from .compile import BranchChangedError, CompiledGraph, compile
+from .draw import GraphvizNotFoundError, draw_dot, render
 from .forward_mode import jvp, tangents
 from .functions import dot, max, register_op, scoped_op, sum, take
 from .gradcheck import GradcheckError, assert_gradients_close, gradcheck, gradcheck_module
-from .graph import GraphvizNotFoundError, draw_dot, format_graph, render
+from .graph_text import format_graph
 from .ops import OPS, Op
 from .stepper import GraphChangedError, Step, Stepper, backward_steps, forward_steps
 from .value import (

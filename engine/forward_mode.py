@@ -3,7 +3,7 @@
 Reverse mode (``backward()``) gives every input's gradient of one output; forward mode
 gives one directional derivative of every output: with tangents t_i on the inputs, each
 node's tangent is  sum_i d(node)/d(input_i) * tangent(input_i),  visited inputs first.
-Both read their local derivatives from ``OPS``, so agreeing on random programs checks the
+Both read their local derivatives from the op table (``local_derivatives``), so agreeing on random programs checks the
 graph walks and the chain rule, not the table (gradcheck checks the table).
 
 NB: ``torch.autograd.functional.jvp``.
@@ -16,10 +16,10 @@ NB: ``torch.autograd.functional.jvp``.
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Callable, Mapping, Sequence
 
-from .ops import OPS
-from .value import Value, topological_order
+from .value import Value, local_derivatives, node_name, topological_order
 
 __all__ = ["jvp", "tangents"]
 
@@ -36,6 +36,12 @@ def tangents(outputs: Value | Sequence[Value], seeds: Mapping[Value, float]) -> 
     >>> tangents(y, {x: 1.0})[y]   # dy/dx = 2x
     6.0
     """
+    if not isinstance(seeds, Mapping):
+        raise TypeError(
+            f"tangents: seeds must map input Values to their tangents, e.g. {{x: 1.0}}, "
+            f"got {type(seeds).__name__} {seeds!r}"
+        )
+    seeds = {node: _tangent(t, f"seeds[{node_name(node)!r}]") for node, t in seeds.items()}
     roots = [outputs] if isinstance(outputs, Value) else list(outputs)
     tangent: dict[Value, float] = {}
     for root in roots:
@@ -45,9 +51,14 @@ def tangents(outputs: Value | Sequence[Value], seeds: Mapping[Value, float]) -> 
             if node in tangent:
                 continue
             if not node._prev:
-                tangent[node] = float(seeds.get(node, 0.0))
+                tangent[node] = seeds.get(node, 0.0)
                 continue
-            local = OPS[node._op].derivatives(node.data, *[p.data for p in node._prev])
+            local = local_derivatives(node)
+            if local is None:
+                raise ValueError(
+                    f"tangents: node {node_name(node)!r} was made by a rule written in Python ({node._op or 'no op'}), "
+                    f"whose local derivatives forward mode cannot read; register the op with engine.register_op"
+                )
             # The chain rule forwards: one term per edge, so x*x counts x twice, as backward does.
             tangent[node] = sum((d * tangent[p] for d, p in zip(local, node._prev)), 0.0)
     return tangent
@@ -76,10 +87,17 @@ def jvp(
         if not isinstance(x, Value):
             raise TypeError(f"jvp: inputs[{i}] must be a Value, got {type(x).__name__} {x!r}")
     seeds: dict[Value, float] = {}
-    for x, t in zip(inputs, directions):
-        seeds[x] = seeds.get(x, 0.0) + float(t)  # the same Value given twice moves twice
+    for i, (x, t) in enumerate(zip(inputs, directions)):
+        seeds[x] = seeds.get(x, 0.0) + _tangent(t, f"directions[{i}]")  # the same Value given twice moves twice
     out = f(*inputs)
     outs = [out] if isinstance(out, Value) else list(out)
     tangent = tangents(outs, seeds)
     derivs = [tangent[o] for o in outs]
     return (out, derivs[0]) if isinstance(out, Value) else (out, derivs)
+
+
+def _tangent(t: object, what: str) -> float:
+    """A tangent as a float, or a TypeError naming it (bools, strings, complex numbers and Values refused)."""
+    if isinstance(t, bool) or not isinstance(t, numbers.Real):
+        raise TypeError(f"forward mode: {what} must be a real number, got {type(t).__name__} {t!r}")
+    return float(t)

@@ -21,7 +21,8 @@ import random
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 
-from .ops import OPS, Op
+from .gradcheck_why import DOMAIN_ERRORS, close, kink, trace, wrong_rule
+from .text import names_for, op_row
 from .value import Value, no_grad, topological_order
 
 __all__ = ["GradcheckError", "gradcheck", "gradcheck_module", "assert_gradients_close", "nodes_near_kinks"]
@@ -56,9 +57,6 @@ class GradcheckError(RuntimeError):
         self.op = op
 
 
-# What evaluating f may raise when a point leaves an op's domain (apply re-raises the
-# table's check failures as ValueError, overflow as OverflowError).
-_DOMAIN_ERRORS = (ValueError, OverflowError, ZeroDivisionError)
 
 
 # --- public API ---------------------------------------------------------------------------
@@ -180,17 +178,17 @@ def nodes_near_kinks(outputs: Value | Sequence[Value], margin: float = 0.0) -> l
 
     >>> from engine import Value
     >>> x = Value(0.0, label='x')
-    >>> [(OPS[n._op].name, k) for n, k in nodes_near_kinks(x.relu() + x.tanh())]
+    >>> [(n._op, k) for n, k in nodes_near_kinks(x.relu() + x.tanh())]
     [('relu', 0.0)]
     """
     found = []
     for node in _graph(_as_outputs(outputs, "nodes_near_kinks")):
-        op = OPS[node._op] if node._prev else None
+        op = op_row(node)
         if op is None or not op.kinks:
             continue
-        for kink in op.kinks:
-            if abs(node._prev[0].data - kink) <= margin:
-                found.append((node, kink))
+        for at in op.kinks:
+            if abs(node._prev[0].data - at) <= margin:
+                found.append((node, at))
     return found
 
 
@@ -215,7 +213,7 @@ def _check(evaluate, points, names, eps, atol, rtol, raise_exception, fast_mode,
 def _run_check(evaluate, points, names, eps, atol, rtol, fast_mode, seed) -> None:
     try:
         outputs = _as_outputs(evaluate(), "gradcheck: f")
-    except _DOMAIN_ERRORS as err:
+    except DOMAIN_ERRORS as err:
         raise GradcheckError(
             f"gradcheck: f cannot be evaluated at the given point, which is outside an op's domain:\n  {err}",
             cause="domain",
@@ -229,7 +227,7 @@ def _run_check(evaluate, points, names, eps, atol, rtol, fast_mode, seed) -> Non
         numerical = _central_difference(evaluate, points, direction, eps, "a random direction")
         for j, row in enumerate(analytical):
             along = sum(g * d for g, d in zip(row, direction))
-            if not _close(along, numerical[j], atol, rtol):
+            if not close(along, numerical[j], atol, rtol):
                 # Find which input is wrong with the full check; it only costs more on failure.
                 _run_check(evaluate, points, names, eps, atol, rtol, False, seed)
                 raise GradcheckError(
@@ -244,8 +242,11 @@ def _run_check(evaluate, points, names, eps, atol, rtol, fast_mode, seed) -> Non
         direction = [1.0 if k == i else 0.0 for k in range(len(points))]
         numerical = _central_difference(evaluate, points, direction, eps, name)
         for j, row in enumerate(analytical):
-            if not _close(row[i], numerical[j], atol, rtol):
-                raise _explain(evaluate, outputs, points, direction, j, i, name, row[i], numerical[j], eps, atol, rtol)
+            if not close(row[i], numerical[j], atol, rtol):
+                head = f"gradcheck: d(output {j})/d({name}) does not match"
+                fields = dict(output_index=j, input_index=i, analytical=row[i], numerical=numerical[j])
+                numbers = _numbers(row[i], numerical[j], eps, atol, rtol)
+                raise _explain(evaluate, outputs, points, direction, name, head, numbers, fields, (eps, atol, rtol))
 
 
 def _analytical(outputs: list[Value], points: list[Value]) -> list[list[float]]:
@@ -272,7 +273,7 @@ def _central_difference(evaluate, points, direction, eps, where) -> list[float]:
         try:
             with _moved(points, direction, sign * eps), no_grad():
                 results.append([o.data for o in _as_outputs(evaluate(), "gradcheck: f")])
-        except _DOMAIN_ERRORS as err:
+        except DOMAIN_ERRORS as err:
             raise GradcheckError(
                 f"gradcheck: f is not defined at {where} {'+' if sign > 0 else '-'} eps (eps={eps!r}): "
                 f"the point is within eps of the edge of an op's domain, where finite differences "
@@ -301,10 +302,6 @@ def _moved(points: list[Value], direction: list[float], step: float) -> Iterator
             p.data = x
 
 
-def _close(analytical: float, numerical: float, atol: float, rtol: float) -> bool:
-    return abs(analytical - numerical) <= atol + rtol * abs(numerical)
-
-
 def _numbers(analytical: float, numerical: float, eps: float, atol: float, rtol: float) -> str:
     return (
         f"  analytical (backward):          {analytical!r}\n"
@@ -317,12 +314,10 @@ def _numbers(analytical: float, numerical: float, eps: float, atol: float, rtol:
 # --- explaining a mismatch ----------------------------------------------------------------
 
 
-def _explain(evaluate, outputs, points, direction, j, i, name, analytical, numerical, eps, atol, rtol):
+def _explain(evaluate, outputs, points, direction, name, head, numbers, fields, tolerances) -> GradcheckError:
     """Build the GradcheckError for a mismatch, saying why when the graph tells us."""
-    head = f"gradcheck: d(output {j})/d({name}) does not match"
-    numbers = _numbers(analytical, numerical, eps, atol, rtol)
-    fields = dict(output_index=j, input_index=i, analytical=analytical, numerical=numerical)
-    if not (math.isfinite(analytical) and math.isfinite(numerical)):
+    eps, atol, rtol = tolerances
+    if not (math.isfinite(fields["analytical"]) and math.isfinite(fields["numerical"])):
         return GradcheckError(
             f"{head}: a gradient is not finite, the function is not differentiable here.\n{numbers}",
             cause="not finite",
@@ -330,11 +325,11 @@ def _explain(evaluate, outputs, points, direction, j, i, name, analytical, numer
         )
     # Rebuild the graph at x - eps and x + eps: same ops in the same order, or f branched.
     center = _graph(outputs)
-    traces = [_trace(center, points)]
+    traces = [trace(center, points)]
     for sign in (-1.0, 1.0):
         # Read the numbers inside the with block: the points' data is put back after it.
         with _moved(points, direction, sign * eps):
-            traces.append(_trace(_graph(_as_outputs(evaluate(), "gradcheck: f")), points))
+            traces.append(trace(_graph(_as_outputs(evaluate(), "gradcheck: f")), points))
     shapes = [shape for shape, _ in traces]
     if shapes[0] != shapes[1] or shapes[0] != shapes[2]:
         return GradcheckError(
@@ -343,79 +338,18 @@ def _explain(evaluate, outputs, points, direction, j, i, name, analytical, numer
             cause="branch",
             **fields,
         )
-    for k, node in enumerate(center):
-        op = OPS[node._op] if node._prev else None
-        if op is None or not op.kinks:
-            continue
-        for kink in op.kinks:
-            sides = {_side(first_inputs[k], kink) for _, first_inputs in traces}
-            if 0 in sides or len(sides) > 1:
-                where = "exactly on" if node._prev[0].data == kink else "within eps of"
-                return GradcheckError(
-                    f"{head}, but the point sits on a kink: the {op.name} node {_node_name(node)} has the input "
-                    f"{node._prev[0].data!r}, {where} its kink at {kink!r}, where the derivative jumps. "
-                    f"Finite differences there mix both sides, so this mismatch is not a bug; move the "
-                    f"point off the kink.\n  {op.name}: {op.note}\n{numbers}",
-                    cause="kink",
-                    op=op.name,
-                    **fields,
-                )
+    names = names_for(center, {})
+    on_kink = kink(center, traces, names)
+    if on_kink:
+        message = f"{head}, but the point sits on a kink: {on_kink[1]}\n{numbers}"
+        return GradcheckError(message, cause="kink", op=on_kink[0], **fields)
     for node in center:
-        if node._prev:
-            blame = _check_local_derivatives(node, eps, atol, rtol)
-            if blame:
-                return GradcheckError(
-                    f"{head}.\n{numbers}\nLikely cause: {blame}", cause="wrong derivative", op=node._op, **fields
-                )
-    return GradcheckError(f"{head}.\n{numbers}", **fields)
-
-
-def _trace(graph: list[Value], points: list[Value]) -> tuple[list, list]:
-    """A graph's shape (ops, which leaves are points, constants' values) and each node's first input."""
-    where = {id(p): i for i, p in enumerate(points)}
-    shape, first_inputs = [], []
-    for node in graph:
-        if node._prev:
-            shape.append(node._op)
-        else:
-            shape.append(("input", where[id(node)]) if id(node) in where else ("constant", node.data))
-        first_inputs.append(node._prev[0].data if node._prev else None)
-    return shape, first_inputs
-
-
-def _side(x: float, kink: float) -> int:
-    return (x > kink) - (x < kink)
-
-
-def _check_local_derivatives(node: Value, eps: float, atol: float, rtol: float) -> str | None:
-    """Compare one node's op.derivatives with finite differences of op.forward; a sentence if wrong."""
-    op: Op = OPS[node._op]
-    args = [p.data for p in node._prev]
-    local = op.derivatives(node.data, *args)
-    for k, claimed in enumerate(local):
-        h = eps * max(1.0, abs(args[k]))
-        plus, minus = list(args), list(args)
-        plus[k] += h
-        minus[k] -= h
-        if op.check is not None and (op.check(*plus) or op.check(*minus)):
-            continue  # at the edge of the domain: cannot tell
-        if k == 0 and any(minus[0] <= kink <= plus[0] for kink in op.kinks):
-            continue
-        try:
-            numerical = (op.forward(*plus) - op.forward(*minus)) / (2.0 * h)
-        except _DOMAIN_ERRORS:
-            continue
-        if not _close(claimed, numerical, atol, rtol):
-            at = ", ".join(repr(a) for a in args)
-            return (
-                f"the derivatives rule of op {op.name!r} (node {_node_name(node)}): at input(s) {at} it gives "
-                f"d(out)/d(input {k}) = {claimed!r}, but finite differences of its forward give {numerical!r}."
+        blame = wrong_rule(node, names[node], eps, atol, rtol) if node._prev else None
+        if blame:
+            return GradcheckError(
+                f"{head}.\n{numbers}\nLikely cause: {blame}", cause="wrong derivative", op=node._op, **fields
             )
-    return None
-
-
-def _node_name(node: Value) -> str:
-    return repr(node.label) if node.label else f"<unlabelled {node.data!r}>"
+    return GradcheckError(f"{head}.\n{numbers}", **fields)
 
 
 # --- small helpers --------------------------------------------------------------------------

@@ -23,36 +23,33 @@ import numbers
 from collections.abc import Mapping, Sequence
 
 from .ops import OPS, Op
-from .value import Value, topological_order
-
-try:  # the core's one naming function (engine.value); written here until the core has it
-    from .value import name_nodes, node_name
-except ImportError:  # pragma: no cover - removed once the core branch lands
-
-    def node_name(v: Value) -> str:
-        """The node's label, else its number for a leaf, else '?' (named by name_nodes)."""
-        if v.label:
-            return v.label
-        return repr(v.data) if not v._prev else "?"
-
-    def name_nodes(order: Sequence[Value]) -> None:
-        """Kept on the node by the core; a no-op until it lands (node_names numbers t1, t2, ...)."""
-
+from .value import (  # the core's; re-exported for the views
+    Value,
+    name_nodes,
+    node_name,
+    rule_of,
+    topological_order,
+)
 
 __all__ = [
     "node_name",
     "name_nodes",
     "node_names",
+    "names_for",
     "format_number",
     "op_call",
     "expression",
     "visible",
+    "op_row",
+    "op_symbol",
     "check_sig",
+    "param_names",
     "DEFAULT_SIG",
 ]
 
 DEFAULT_SIG = 6  # significant figures, the one meaning of `digits` everywhere
 MAX_ARGS = 6  # an op call with more arguments is shortened unless full=True
+_POSTFIX = ("*", "/", "^")  # a free label starting so reads after its one input
 
 
 def format_number(x: float, sig: int = DEFAULT_SIG) -> str:
@@ -105,27 +102,57 @@ def _join(args: Sequence[str], full: bool) -> str:
 def op_call(op: str | Op, arg_names: Sequence[str], *, full: bool = False) -> str:
     """How an op applied to named inputs is written: ``a * b``, ``-a``, ``tanh(n)``, ``sum(a, b, c)``.
 
-    A negative number among the names is put in parentheses.  More than six arguments are
+    A negative number next to an operator is put in parentheses.  More than six arguments are
     shortened (``sum(x0, x1, x2, x3, ... 3 more, x9)``) unless ``full=True``.  An op name
-    that is not in the table (a free label, as micrograd's ``'ReLU'``) is written as a call.
+    that is not in the table (a free label, as micrograd's ``'ReLU'``) is written as a call,
+    or after its one input when it starts with ``*``, ``/`` or ``^`` (micrograd's ``'**2'``).
 
-    >>> op_call('sub', ['t1', '-4.0']), op_call('neg', ['a']), op_call('ReLU', ['n'])
-    ('t1 - (-4.0)', '-a', 'ReLU(n)')
-    >>> op_call('dot', ['w0', 'w1', 'x0', 'x1'])
-    'dot([w0, w1], [x0, x1])'
+    >>> op_call('sub', ['t1', '-4.0']), op_call('neg', ['a']), op_call('tanh', ['-1.0']), op_call('ReLU', ['n'])
+    ('t1 - (-4.0)', '-a', 'tanh(-1.0)', 'ReLU(n)')
+    >>> op_call('dot', ['w0', 'w1', 'x0', 'x1']), op_call('**2', ['x'])
+    ('dot([w0, w1], [x0, x1])', 'x **2')
     """
     found, symbol = _op_and_label(op)
-    args = [f"({a})" if a.startswith("-") else a for a in arg_names]
+    args = list(arg_names)
     if found is None:
+        if len(args) == 1 and symbol[:1] in _POSTFIX:  # micrograd's '**2': 'x **2'
+            return f"{args[0]} {symbol}"
         return f"{symbol}({_join(args, full)})"
     if found.is_infix and len(args) == 2:
-        return f"{args[0]} {symbol} {args[1]}"
+        return f"{_operand(args[0])} {symbol} {_operand(args[1])}"
     if found.name == "dot":
         n = len(args) // 2
         return f"dot([{_join(args[:n], full)}], [{_join(args[n:], full)}])"
     if len(args) == 1 and not symbol.isidentifier():
-        return f"{symbol}{args[0]}"  # -a
+        return f"{symbol}{_operand(args[0])}"  # -a
     return f"{symbol}({_join(args, full)})"
+
+
+def _operand(name: str) -> str:
+    """A negative number next to an operator goes in parentheses: ``t1 * (-4.0)``, ``-(-2.0)``."""
+    return f"({name})" if name.startswith("-") else name
+
+
+def op_row(node: Value) -> Op | None:
+    """The table row that computed ``node``: None for a leaf or a node with a Python closure or free label.
+
+    >>> from engine import Value
+    >>> op_row(Value(1.0).exp())
+    Op('exp', symbol='exp')
+    """
+    rule = rule_of(node)
+    return rule if isinstance(rule, Op) else None
+
+
+def op_symbol(node: Value) -> str:
+    """How ``node``'s op is written: its row's symbol (``'*'``), else its ``_op`` label as given.
+
+    >>> from engine import Value
+    >>> op_symbol(Value(2.0) * 3), op_symbol(Value(2.0))
+    ('*', '')
+    """
+    row = op_row(node)
+    return row.symbol if row is not None else node._op
 
 
 def expression(node: Value, names: Mapping[Value, str], *, full: bool = False) -> str:
@@ -136,7 +163,8 @@ def expression(node: Value, names: Mapping[Value, str], *, full: bool = False) -
     >>> expression(a.exp(), {a: 'a'})
     'exp(a)'
     """
-    return op_call(node._op, [names[child] for child in node._prev], full=full)
+    row = op_row(node)
+    return op_call(row if row is not None else node._op, [names[child] for child in node._prev], full=full)
 
 
 def visible(text: str, limit: int | None = None) -> str:
@@ -165,7 +193,7 @@ def _has_surrogate(text: str) -> bool:
     return any(_is_surrogate(ch) for ch in text)
 
 
-def _param_names(params: object, where: str) -> dict[Value, str]:
+def param_names(params: object, where: str) -> dict[Value, str]:
     """``params`` as {Value: name}: a Module, a dict of name -> Value, (name, Value) pairs, or Values."""
     if params is None:
         return {}
@@ -212,22 +240,19 @@ def node_names(
     ['a', 'a#2', 't1', '3.0', 't2']
     """
     order = topological_order(root) if isinstance(root, Value) else list(root)
-    given = _param_names(params, "node_names")
+    return names_for(order, param_names(params, "node_names"), sig)
+
+
+def names_for(order: Sequence[Value], given: Mapping[Value, str], sig: int = DEFAULT_SIG) -> dict[Value, str]:
+    """``node_names`` for a topological order and {parameter: name} already worked out."""
     name_nodes(order)
     names: dict[Value, str] = {}
     used: set[str] = set()
-    counter = 0
-    taken = {given.get(node) or node.label for node in order}
     for node in order:
         if not node._prev and node not in given and not node.label:
             names[node] = format_number(node.data, sig)  # a number is written as itself
             continue
-        name = given.get(node) or node_name(node)
-        if name == "?":  # no core auto-name yet: t1, t2, ... skipping labels
-            while name == "?" or name in used or name in taken:
-                counter += 1
-                name = f"t{counter}"
-        name = visible(name)
+        name = visible(given.get(node) or node_name(node))
         base, k = name, 1
         while name in used:
             k += 1

@@ -63,3 +63,18 @@ def test_jvp_refuses_bad_arguments():
         jvp(lambda a: a, [1.0], [1.0])
     with pytest.raises(TypeError, match="tangents: outputs must be Values, got int 3"):
         tangents([3], {})
+
+
+def test_forward_mode_refuses_bad_seeds_and_directions_by_name():
+    import pytest
+
+    from engine import Value, jvp, tangents
+
+    x = Value(1.0, label="x")
+    y = x.exp()
+    with pytest.raises(TypeError, match=r"tangents: seeds must map input Values to their tangents.*got NoneType None"):
+        tangents(y, None)
+    with pytest.raises(TypeError, match=r"forward mode: seeds\['x'\] must be a real number, got str '1'"):
+        tangents(y, {x: "1"})
+    with pytest.raises(TypeError, match=r"forward mode: directions\[1\] must be a real number, got complex"):
+        jvp(lambda a, b: a * b, [x, Value(2.0)], [1.0, 1j])

@@ -7,9 +7,9 @@ import re
 import pytest
 
 import engine
-from demos.draw_graph import batch_loss, lecture_neuron
+from demos.draw_graph import batch_loss, boxes_of, lecture_neuron
 from engine import OPS, Value, draw_dot, format_graph, topological_order
-from engine.graph import node_names
+from engine.text import format_number, node_names
 from nn import MLP
 
 
@@ -88,13 +88,13 @@ def test_plain_numbers_are_written_inline_and_negative_ones_in_parentheses():
     assert len(rows) == 4  # x, t1, t2, t3: no lines of their own for 2, 0.5 and -4
 
 
-def test_an_unlabelled_leaf_used_twice_gets_a_name_and_a_line():
+def test_an_unlabelled_leaf_used_twice_is_named_by_its_number_and_gets_a_line():
     v = Value(3.0)
     y = v * v
     y.backward()
-    rows = parse(format_graph(y))
-    assert rows["t1"] == ("3.0", 3.0, 6.0)  # d(v*v)/dv = 2v
-    assert rows["t2"][0] == "t1 * t1"
+    lines = format_graph(y).splitlines()
+    assert lines[0].split() == ["3.0", "grad", "6.0"]  # d(v*v)/dv = 2v, on the leaf's own line
+    assert parse(lines[1])["t1"][0] == "3.0 * 3.0"
 
 
 def test_generated_names_skip_labels_and_repeated_labels_are_numbered():
@@ -204,7 +204,8 @@ def test_ids_follow_topological_order_and_records_show_label_data_grad():
     nodes = node_lines(source)
     order = topological_order(o)
     for i, node in enumerate(order):
-        assert f'label="{{ {node.label} | data {node.data:.4f} | grad {node.grad:.4f} }}"' in nodes[f"n{i}"]
+        data, grad = format_number(node.data, 4), format_number(node.grad, 4)
+        assert f'label="{{ {node.label} | data {data} | grad {grad} }}"' in nodes[f"n{i}"]
         assert (f"n{i}_op" in nodes) == (not node.is_leaf)
     edges = re.findall(r"^\s*(\S+) -> (\S+)$", source, flags=re.M)
     assert len(edges) == sum(len(n._prev) for n in order) + sum(1 for n in order if n._prev)
@@ -215,17 +216,41 @@ def test_kinds_get_their_legend_colours():
     w = Value(0.5, label="w")
     x = Value(2.0, label="x")
     y = (w * x + 1.0).tanh()
-    nodes = node_lines(draw_dot(y, params={"w": w}).source)
+    nodes = node_lines(draw_dot(y, params={"w": w}, fold_constants=False).source)
     order = topological_order(y)
     kinds = {
-        w: "#d5ecd4",  # parameter
-        x: "#dbe9f6",  # input
-        y._prev[0]._prev[1]: "#eeeeee",  # the constant 1.0
-        y._prev[0]: "#ffffff",  # computed
-        y: "#fde9a9",  # root
+        w: ("#d5ecd4", "parameter w"),
+        x: ("#dbe9f6", "input x"),
+        y._prev[0]._prev[1]: ("#eeeeee", "constant"),  # the 1.0, drawn as a node: an empty name cell
+        y._prev[0]: ("#ffffff", "computed t2"),
+        y: ("#fde9a9", "root t3"),
     }
-    for node, colour in kinds.items():
+    for node, (colour, title) in kinds.items():
         assert f'fillcolor="{colour}"' in nodes[f"n{order.index(node)}"]
+        assert re.search(rf'tooltip="?{title}"?(\s|$)', nodes[f"n{order.index(node)}"]), (title, nodes)
+    assert 'label="{  | data 1.0 | grad 0.0 }"' in nodes[f"n{order.index(y._prev[0]._prev[1])}"]
+
+
+def test_without_params_leaves_are_not_called_inputs():
+    # Nothing says whether w is a weight or an input: both are drawn and titled as leaves.
+    w = Value(0.5, label="w")
+    x = Value(2.0, label="x")
+    nodes = node_lines(draw_dot((w * x).tanh()).source)
+    for i, name in ((0, "w"), (1, "x")):
+        assert 'fillcolor="#ece6f5"' in nodes[f"n{i}"] and f'tooltip="leaf {name}"' in nodes[f"n{i}"]
+    assert "input" not in draw_dot((w * x).tanh()).source
+
+
+def test_constants_are_written_into_their_ops_label_by_default():
+    x = Value(3.0, label="x")
+    y = (2 - x ** 2).leaky_relu(0.01) * -1
+    source = draw_dot(y).source
+    labels = re.findall(r'n\d+_op \[label="([^"]*)"', source)
+    assert labels == ["**2", "2-", "leaky_relu(·, 0.01)", "*(-1)"]
+    assert "constant" not in source and source.count("shape=record") == 5  # x and four results
+    kept = draw_dot(y, fold_constants=False).source
+    assert re.findall(r'n\d+_op \[label="?([^"\s]*)"?', kept) == ["**", "-", "leaky_relu", "*"]
+    assert kept.count("tooltip=constant") == 4
 
 
 def test_show_grad_false_and_rankdir_tb():
@@ -234,7 +259,7 @@ def test_show_grad_false_and_rankdir_tb():
     assert "grad" not in source and "data 0.7071" in source
     tb = draw_dot(o, rankdir="TB").source
     # Without braces a record's fields run across, as they do in LR with them.
-    assert 'label="o | data 0.7071 | grad 1.0000"' in tb and "rankdir=TB" in tb
+    assert 'label="o | data 0.7071 | grad 1.0"' in tb and "rankdir=TB" in tb
     with pytest.raises(ValueError, match=r"rankdir must be 'LR', 'RL', 'TB' or 'BT', got 'up'"):
         draw_dot(o, rankdir="up")
 
@@ -272,8 +297,9 @@ def test_color_by_grad_follows_the_gradient_each_edge_carries():
 
 
 def test_node_limit_says_how_many_and_how_to_raise_it():
-    y = chain(2000)  # 2001 Values, and a constant per multiplication: 4001
-    count = len(topological_order(y))
+    y = chain(2000)  # 2001 Values drawn, and a constant per multiplication written into its op
+    count = 2001
+    assert len(topological_order(y)) == 4001
     with pytest.raises(ValueError) as err:
         draw_dot(y)
     message = str(err.value)
@@ -310,7 +336,7 @@ def test_mlp_clusters_hold_each_neurons_parameters_and_operations():
     y = model([0.5, -1.0])
     loss = (y - 1.0) ** 2
     loss.backward()
-    source = draw_dot(loss, params=model, cluster=True).source
+    source = draw_dot(loss, params=model, group_by=boxes_of(model)).source
     where = clusters_of(source)
     order = topological_order(loss)
     index = {node: i for i, node in enumerate(order)}
@@ -336,16 +362,17 @@ def test_mlp_clusters_hold_each_neurons_parameters_and_operations():
 
 def test_micrograd_style_neurons_cluster_their_chain_of_additions():
     # micrograd's Neuron: sum((wi*xi for ...), b), then relu; names as nn would give them.
-    params, outs = {}, []
+    params, boxes, outs = {}, {}, []
     xs = [Value(1.0, label="x0"), Value(-2.0, label="x1")]
     for j in range(2):
         ws = [Value(0.1 * (i + j + 1)) for i in range(2)]
         b = Value(0.3)
         params.update({f"layers.0.neurons.{j}.w.{i}": w for i, w in enumerate(ws)})
         params[f"layers.0.neurons.{j}.b"] = b
+        boxes.update({p: ("layers.0", f"layers.0.neurons.{j}") for p in [*ws, b]})
         outs.append(sum((wi * xi for wi, xi in zip(ws, xs)), b).relu())
     y = outs[0] * outs[1]
-    where = clusters_of(draw_dot(y, params=params, cluster=True).source)
+    where = clusters_of(draw_dot(y, params=params, group_by=boxes.get).source)
     order = topological_order(y)
     for j, out in enumerate(outs):
         inside = [n for n in topological_order(out) if n not in xs]
@@ -355,15 +382,32 @@ def test_micrograd_style_neurons_cluster_their_chain_of_additions():
     assert where[f"n{len(order) - 1}"] == where[f"n{order.index(xs[0])}"] == []  # y and x0 stay outside
 
 
-def test_cluster_needs_params():
-    with pytest.raises(ValueError, match="cluster=True groups nodes by parameter names; pass params=model"):
-        draw_dot(Value(1.0), cluster=True)
+def test_weight_penalties_stay_out_of_the_boxes():
+    model = MLP(2, [2, 1], rng=random.Random(0))
+    b = model.layers[0].neurons[0].b
+    penalties = [p**2 for p in model.parameters()] + [b.abs(), b * b]
+    loss = model([0.5, -1.0]) + engine.sum(penalties)
+    where = clusters_of(draw_dot(loss, params=model, group_by=boxes_of(model)).source)
+    order = topological_order(loss)
+    for node in penalties:
+        assert where[f"n{order.index(node)}"] == []
+    assert where[f"n{order.index(b)}"] == ["layers.0", "neurons.0"]
+
+
+def test_group_by_and_collapse_are_checked():
+    with pytest.raises(ValueError, match=r"collapse=True draws each use of a box as one node; pass group_by= too"):
+        draw_dot(Value(1.0), collapse=True)
+    with pytest.raises(TypeError, match=r"group_by must be a function of a leaf giving its boxes, got str"):
+        draw_dot(Value(1.0), group_by="layers")
+    x = Value(1.0, label="x")
+    with pytest.raises(TypeError, match=r"group_by must return None, a box name or a tuple .* int 3 for the leaf 'x'"):
+        draw_dot(x.exp(), group_by=lambda leaf: 3)
 
 
 def test_collapse_draws_each_use_of_a_neuron_as_one_box():
     model = MLP(2, [4, 4, 1], activation="tanh", rng=random.Random(0))
     xs, loss = batch_loss(model, n=3)
-    source = draw_dot(loss, params=model, collapse=True).source
+    source = draw_dot(loss, params=model, group_by=boxes_of(model), collapse=True).source
     nodes = node_lines(source)
     order = topological_order(loss)
     index = {node: i for i, node in enumerate(order)}
@@ -383,16 +427,17 @@ def test_collapse_draws_each_use_of_a_neuron_as_one_box():
             assert {tail for tail, head in edges if head == box} == first_layer
     # A box shows its neuron's output: the tanh of its layer-0 sum, for the first example.
     first = next(n for n in order if n._op == "tanh")
-    label = f'label="{{ neurons.0 (tanh) | data {first.data:.4f} | grad {first.grad:.4f} }}"'
+    data, grad = format_number(first.data, 4), format_number(first.grad, 4)
+    label = f'label="{{ neurons.0 (tanh) | data {data} | grad {grad} }}"'
     assert label in nodes[f"n{index[first]}"]
-    assert len(nodes) == len(boxes) + 6 + 3 * 6 + 2  # + inputs, 3 x (1.0, y-1 and its op, 2, **2 and its op), sum
+    assert len(nodes) == len(boxes) + 6 + 3 * 4 + 2  # + inputs, 3 x (y-1 and its op, **2 and its op), sum
 
 
 def test_collapse_keeps_parameters_used_outside_the_model():
     model = MLP(2, [2, 1], rng=random.Random(0))
     _, loss = batch_loss(model, n=2)
     penalty = loss + 0.01 * engine.sum([p * p for p in model.parameters()])
-    source = draw_dot(penalty, params=model, collapse=True).source
+    source = draw_dot(penalty, params=model, group_by=boxes_of(model), collapse=True).source
     assert source.count('fillcolor="#d5ecd4"') == model.num_parameters() == 9
     assert source.count("shape=Mrecord") == 2 * 3
 
@@ -401,8 +446,74 @@ def test_node_limit_suggests_collapse_which_fits_a_batch():
     model = MLP(2, [8, 8, 1], rng=random.Random(0))
     _, loss = batch_loss(model, n=10)
     total = len(topological_order(loss))
-    with pytest.raises(ValueError, match=rf"has {total} nodes, more than max_nodes=300.*params=model, collapse=True"):
+    drawn = total - 2 * 10  # the 1.0 and the 2 of each example's (y - 1.0) ** 2 are in their ops' labels
+    with pytest.raises(ValueError, match=rf"has {drawn} nodes, more than max_nodes=300.*group_by=.*, collapse=True"):
         draw_dot(loss, params=model, max_nodes=300)
-    source = draw_dot(loss, params=model, collapse=True, cluster=True, max_nodes=300).source
+    source = draw_dot(loss, params=model, group_by=boxes_of(model), collapse=True, max_nodes=300).source
     assert source.count("shape=Mrecord") == 10 * 17
     assert source.count("style=dashed") == 3  # one frame per layer
+
+
+# --- without graphviz ------------------------------------------------------------------------------
+
+WITHOUT_GRAPHVIZ = """
+import sys
+sys.modules["graphviz"] = None  # `import graphviz` now raises ImportError, as if it were not installed
+{imports}
+from engine import Value
+x = Value(2.0, label="x")
+y = (x * 3).tanh()
+y.backward()
+print(format_graph(y))
+try:
+    draw_dot(y)
+except ImportError as err:
+    print("ImportError:", err)
+"""
+
+
+def _run_without_graphviz(imports):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    program = WITHOUT_GRAPHVIZ.format(imports=imports)
+    return subprocess.run([sys.executable, "-c", program], cwd=root, capture_output=True, text=True)
+
+
+def test_import_engine_and_format_graph_work_without_graphviz():
+    result = _run_without_graphviz("from engine import draw_dot, format_graph")
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("x = 2.0") and lines[-2].startswith("t2 = tanh(t1)")
+    assert lines[-1].startswith("ImportError: draw_dot needs the graphviz Python package")
+    assert "pip install graphviz" in lines[-1]
+
+
+def test_lecture_style_closures_and_free_labels_print_and_draw():
+    x = Value(0.5, label="x")
+    t = math.tanh(x.data)
+    out = Value(t, (x,), "TANH")  # not a table name: a free label with micrograd's closure
+
+    def tanh_backward():
+        x.grad += (1 - t**2) * out.grad
+
+    out._backward = tanh_backward
+    sq = Value(x.data**2, (x,), "**2")
+
+    def sq_backward():
+        x.grad += 2 * x.data * sq.grad
+
+    sq._backward = sq_backward
+    y = out + sq
+    y.backward()
+    assert x.grad == pytest.approx(1 - t**2 + 2 * 0.5)
+    rows = parse(format_graph(y))
+    assert rows["t1"][0] == "TANH(x)" and rows["t2"][0] == "x **2"
+    source = draw_dot(y, color_by_grad=True).source
+    nodes = node_lines(source)
+    assert nodes["n1_op"].startswith("label=TANH ") and 'tooltip="TANH: a rule written in Python"' in nodes["n1_op"]
+    assert nodes["n2_op"].startswith('label="**2"')
+    edges = dict(re.findall(r"^\s*(\S+ -> \S+) \[(.*)\]$", source, flags=re.M))
+    assert "style=dashed" in edges["n0 -> n1_op"] and "rule written in Python gives" in edges["n0 -> n1_op"]

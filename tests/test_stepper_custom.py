@@ -54,8 +54,8 @@ def test_a_closure_node_is_a_step_that_shows_the_grads_it_changed():
     assert first.local is None and first.contributions is None
     assert first.upstream == 1.0 and first.grads_before == (0.0,) and first.grads == (8.0,)
     assert repr(first).splitlines() == [
-        f"y = **2(r): dL/dy = 1.0, passed on by {CUSTOM}:",
-        "            r.grad: 0.0 -> 8.0 (received 8.0)",
+        f"y = r **2: dL/dy = 1.0, passed on by {CUSTOM}:",
+        "           r.grad: 0.0 -> 8.0 (received 8.0)",
     ]
     assert str(steps[1]).splitlines()[1].strip() == "t2.grad: 0.0 -> 8.0 (received 8.0)"
     assert not steps[2].custom and steps[2].local == (1.0, 1.0)  # the table's rows, as before
