@@ -119,3 +119,36 @@ def test_go_to_refuses_positions_outside_the_steps():
         s.go_to(6)
     with pytest.raises(ValueError, match="got True"):
         s.go_to(True)
+
+
+WITHOUT_GRAPHVIZ = """
+import sys
+sys.modules["graphviz"] = None  # `import graphviz` now raises ImportError, as if it were not installed
+from engine import Stepper, Value
+x = Value(2.0, label="x")
+y = (x * 3).tanh(); y.label = "y"
+s = Stepper(y)
+s.step()
+picture = s.show()
+print(picture)
+print(sorted(picture._repr_mimebundle_()))
+try:
+    picture.source
+except ImportError as err:
+    print("ImportError:", err)
+"""
+
+
+def test_show_without_the_graphviz_package_is_still_the_text_graph():
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    done = subprocess.run([sys.executable, "-c", WITHOUT_GRAPHVIZ], cwd=root, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[0] == "after step 1 of 2 (y = tanh(t1)); the grads as stepping has left them:"
+    assert lines[-3].startswith("y = tanh(t1)")
+    assert lines[-2] == "['text/plain']"
+    assert lines[-1].startswith("ImportError: draw_dot needs the graphviz Python package")

@@ -32,15 +32,23 @@ class Picture:
     """What ``Stepper.show()`` returns: the text graph in a terminal, the drawing in Jupyter.
 
     ``print(picture)`` and the REPL show the text; Jupyter shows the SVG; ``.source``,
-    ``.pipe()``, ``.render()`` and ``.digraph`` are the ``graphviz.Digraph``'s.
+    ``.pipe()``, ``.render()`` and ``.digraph`` are the ``graphviz.Digraph``'s.  Without the
+    graphviz package the text still shows; asking for the drawing raises its ImportError.
     """
 
-    def __init__(self, text: str, digraph):
+    def __init__(self, text: str, digraph, missing: ImportError | None = None):
         self.text = text
-        self.digraph = digraph
+        self._digraph = digraph
+        self._missing = missing
 
     def __repr__(self) -> str:
         return self.text
+
+    @property
+    def digraph(self):
+        if self._digraph is None:
+            raise ImportError(str(self._missing)) from self._missing
+        return self._digraph
 
     @property
     def source(self) -> str:
@@ -53,7 +61,7 @@ class Picture:
         return self.digraph.render(*args, **kwargs)
 
     def _repr_mimebundle_(self, include=None, exclude=None, **kwargs) -> dict:
-        bundle = self.digraph._repr_mimebundle_(include, exclude, **kwargs)
+        bundle = {} if self._digraph is None else self._digraph._repr_mimebundle_(include, exclude, **kwargs)
         return {**bundle, "text/plain": self.text}
 
 
@@ -71,13 +79,16 @@ def picture(walk: Walk, position: int, draw_dot_kwargs: dict) -> Picture:
     """The graph after ``position`` steps: the last stepped node red, finished nodes green."""
     highlight = [walk.nodes[position - 1]] if position else []
     kwargs = {"params": walk.params, **draw_dot_kwargs}
-    digraph = draw_dot(walk.root, highlight=highlight, done=finished(walk, position), **kwargs)
+    try:
+        digraph, missing = draw_dot(walk.root, highlight=highlight, done=finished(walk, position), **kwargs), None
+    except ImportError as err:  # no graphviz package: the text is all a terminal needs
+        digraph, missing = None, err
     if position:
         head = f"after step {position} of {len(walk.nodes)} ({assignment(walk, walk.nodes[position - 1])})"
     else:
         head = f"before step 1 of {len(walk.nodes)}"
     text = f"{head}; the grads as stepping has left them:\n{format_graph(walk.root, params=walk.params)}"
-    return Picture(text, digraph)
+    return Picture(text, digraph, missing)
 
 
 # --- frames: the stepper taken through every step ---------------------------------------------
