@@ -29,6 +29,7 @@ from hypothesis import strategies as st
 
 from .gradcheck import nodes_near_kinks
 from .ops import OPS, Op
+from .text import format_number, op_call
 from .value import Value, apply
 
 __all__ = ["floats_in_domain", "values", "programs", "mlps", "Program", "Instruction"]
@@ -73,8 +74,10 @@ class Program:
     """A straight-line program over the op table: inputs ``x0, x1, ...``, then instructions ``v2, v3, ...``.
 
     Calling it on Values builds the graph and returns its outputs: the nodes that no later
-    instruction uses.  ``values()`` gives fresh input leaves holding the drawn numbers, so
-    ``program(*program.values())`` evaluates it where it was drawn.
+    instruction uses.  Each node it makes is labelled with its name in the listing (``v3``),
+    so format_graph, draw_dot and gradcheck's errors name it the same way.  ``values()``
+    gives fresh input leaves holding the drawn numbers, so ``program(*program.values())``
+    evaluates it where it was drawn.
 
     >>> p = Program((0.5, -1.0), (Instruction("mul", (0, 1)),
     ...                           Instruction("tanh", (2,)),
@@ -85,7 +88,7 @@ class Program:
       v3 = tanh(v2)
       v4 = x0 ** 2.0
     >>> p(*p.values())
-    [Value(data=-0.46211715726000974, grad=0.0), Value(data=0.25, grad=0.0)]
+    [Value(data=-0.46211715726000974, grad=0.0, label='v3'), Value(data=0.25, grad=0.0, label='v4')]
     """
 
     inputs: tuple[float, ...]
@@ -111,7 +114,9 @@ class Program:
         nodes = list(inputs)
         for step in self.instructions:
             args = [nodes[a] if isinstance(a, int) else Value(a) for a in step.args]
-            nodes.append(apply(step.op, *args))
+            node = apply(step.op, *args)
+            node.label = _node_name(len(nodes), self.n_inputs)  # every view and error then says 'v3', as the listing
+            nodes.append(node)
         return [nodes[i] for i in self.output_indices()]
 
     def __repr__(self) -> str:
@@ -126,13 +131,8 @@ class Program:
         printer.text(repr(self))
 
     def _expression(self, step: Instruction) -> str:
-        op = OPS[step.op] if step.op in OPS else None
-        args = [_node_name(a, self.n_inputs) if isinstance(a, int) else repr(a) for a in step.args]
-        if op is not None and op.is_infix:
-            return f"{args[0]} {op.symbol} {args[1]}"
-        if op is not None and op.name == "neg":
-            return f"-{args[0]}"
-        return f"{step.op}({', '.join(args)})"
+        args = [_node_name(a, self.n_inputs) if isinstance(a, int) else format_number(a) for a in step.args]
+        return op_call(step.op, args, full=True, by_name=True)
 
 
 def _node_name(index: int, n_inputs: int) -> str:
@@ -185,8 +185,8 @@ def _n_args(op: Op, drawn: int) -> int:
     """How many arguments a step of ``op`` takes, given a drawn count for sum and dot."""
     if op.arity is not None:
         return op.arity
-    if op.name == "dot" or (op.check is not None and op.check(*([1.0] * drawn))):
-        return 2 * max(1, drawn // 2)  # dot pairs weights with inputs
+    if op.check is not None and op.check(*([1.0] * drawn)):
+        return 2 * max(1, drawn // 2)  # an op that refuses this count wants pairs (dot: weights and inputs)
     return drawn
 
 

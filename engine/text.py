@@ -99,13 +99,15 @@ def _join(args: Sequence[str], full: bool) -> str:
     return ", ".join([*args[:4], f"... {len(args) - 5} more", args[-1]])
 
 
-def op_call(op: str | Op, arg_names: Sequence[str], *, full: bool = False) -> str:
+def op_call(op: str | Op, arg_names: Sequence[str], *, full: bool = False, by_name: bool = False) -> str:
     """How an op applied to named inputs is written: ``a * b``, ``-a``, ``tanh(n)``, ``sum(a, b, c)``.
 
     A negative number next to an operator is put in parentheses.  More than six arguments are
     shortened (``sum(x0, x1, x2, x3, ... 3 more, x9)``) unless ``full=True``.  An op name
     that is not in the table (a free label, as micrograd's ``'ReLU'``) is written as a call,
     or after its one input when it starts with ``*``, ``/`` or ``^`` (micrograd's ``'**2'``).
+    ``by_name=True`` writes calls with the op's table name rather than its symbol, as a
+    program that names ops (``engine.strategies``) does.
 
     >>> op_call('sub', ['t1', '-4.0']), op_call('neg', ['a']), op_call('tanh', ['-1.0']), op_call('ReLU', ['n'])
     ('t1 - (-4.0)', '-a', 'tanh(-1.0)', 'ReLU(n)')
@@ -113,6 +115,8 @@ def op_call(op: str | Op, arg_names: Sequence[str], *, full: bool = False) -> st
     ('dot([w0, w1], [x0, x1])', 'x **2')
     """
     found, symbol = _op_and_label(op)
+    if by_name and found is not None and symbol.isidentifier():
+        symbol = found.name
     args = list(arg_names)
     if found is None:
         if len(args) == 1 and symbol[:1] in _POSTFIX:  # micrograd's '**2': 'x **2'

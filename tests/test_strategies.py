@@ -7,7 +7,7 @@ from hypothesis import find, given, settings
 from hypothesis import strategies as st
 
 import engine
-from engine import OPS, Value, gradcheck, gradcheck_module, jvp, tangents
+from engine import OPS, Value, format_graph, gradcheck, gradcheck_module, jvp, tangents
 from engine.gradcheck import nodes_near_kinks
 from engine.strategies import Instruction, Program, floats_in_domain, mlps, programs, values
 
@@ -85,10 +85,12 @@ def test_program_repr_reads_like_a_program():
         "  v2 = x0 * x0\n"
         "  v3 = leaky_relu(v2, 0.1)\n"
         "  v4 = -x1\n"
-        "  v5 = dot(v3, x1, x0, v4)"
+        "  v5 = dot([v3, x1], [x0, v4])"
     )
     (out,) = p(*p.values())
     assert out.data == 0.25 * 0.5 + -1.0 * 1.0
+    # Every node is labelled with its name in the listing, so every view says the same.
+    assert format_graph(out).splitlines()[-1].startswith("v5 = dot([v3, x1], [x0, v4])")
     with pytest.raises(TypeError, match="Program: takes 2 input Value"):
         p(Value(1.0))
 
