@@ -152,3 +152,16 @@ def test_show_without_the_graphviz_package_is_still_the_text_graph():
     assert lines[-3].startswith("y = tanh(t1)")
     assert lines[-2] == "['text/plain']"
     assert lines[-1].startswith("ImportError: draw_dot needs the graphviz Python package")
+
+
+def test_writing_the_walkthrough_leaves_a_fresh_stepper_fresh(tmp_path):
+    o, v = lecture_neuron()
+    v["x1"].grad = 0.25
+    before = [node.grad for node in topological_order(o)]
+    s = Stepper(o)
+    s.to_html(tmp_path / "walk.html")
+    assert s.position == 0 and [node.grad for node in topological_order(o)] == before  # o.grad not seeded
+    s.step()
+    s.back()
+    s.to_html(tmp_path / "walk.html")
+    assert s.position == 0 and o.grad == 1.0  # started, and still started
