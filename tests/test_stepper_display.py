@@ -165,3 +165,18 @@ def test_writing_the_walkthrough_leaves_a_fresh_stepper_fresh(tmp_path):
     s.back()
     s.to_html(tmp_path / "walk.html")
     assert s.position == 0 and o.grad == 1.0  # started, and still started
+
+
+def test_the_stepper_names_nodes_as_format_graph_does():
+    from engine.text import node_names
+
+    a, a2 = Value(1.0, label="a"), Value(2.0, label="a")  # two nodes with one label
+    y = ((a * a2) + 3).tanh()
+    names = node_names(y)
+    assert sorted(names.values()) == ["3.0", "a", "a#2", "t1", "t2", "t3"]
+    text = Stepper(y).where(full=True)
+    # The same names; one that is not a plain identifier is put in parentheses, as 'd(a#2)' needs.
+    lines = [line.strip() for line in text.splitlines()[1:]]
+    assert lines == ["next  1. t3 = tanh(t2)", "2. t2 = t1 + 3.0", "3. t1 = a * (a#2)"]
+    for line in format_graph(y).splitlines():
+        assert line.split(" = ")[0] in names.values()
