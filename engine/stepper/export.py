@@ -13,6 +13,7 @@ import os
 import re
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -99,16 +100,26 @@ class Frame:
     """One moment of the walkthrough: after ``position`` steps (0: the seed)."""
 
     position: int
-    svg: str
+    picture: Picture  # its drawing is fixed when it is made: later steps do not change it
     heading: str
     text: str  # the Step (or the seed's explanation)
     explanation: str  # where dL/dnode comes from ('' for the seed)
     node: int  # the stepped node's place in topological order
     changed: list  # (place in topological order, name) of the nodes whose grads just changed
+    svg: str = ""  # the drawing, once dot has run
 
 
-def frames(stepper: Stepper, max_steps: int, draw_dot_kwargs: dict) -> Iterator[Frame]:
-    """Every frame from the seed to the last step; then the stepper goes back where it was."""
+def frames(stepper: Stepper, max_steps: int, draw_dot_kwargs: dict) -> list[Frame]:
+    """Every frame from the seed to the last step, drawn: dot runs for several frames at once."""
+    taken = list(moments(stepper, max_steps, draw_dot_kwargs))
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+        for frame, svg in zip(taken, pool.map(svg_of, [frame.picture for frame in taken])):
+            frame.svg = svg
+    return taken
+
+
+def moments(stepper: Stepper, max_steps: int, draw_dot_kwargs: dict) -> Iterator[Frame]:
+    """Every frame from the seed to the last step, not drawn yet; then the stepper goes back where it was."""
     walk, n = stepper._walk, len(stepper)
     if n > max_steps:
         raise ValueError(
@@ -128,7 +139,7 @@ def frames(stepper: Stepper, max_steps: int, draw_dot_kwargs: dict) -> Iterator[
             node = step.node
             yield Frame(
                 position=stepper.position,
-                svg=svg_of(stepper.show(**draw_dot_kwargs)),
+                picture=stepper.show(**draw_dot_kwargs),
                 heading=f"Step {stepper.position} of {n}: {assignment(walk, node)}",
                 text=repr(step),
                 explanation=f"where dL/d{wrap(walk.name(node))} comes from:\n{stepper.explain(node)}",
@@ -146,7 +157,7 @@ def seed_frame(stepper: Stepper, place: dict, draw_dot_kwargs: dict) -> Frame:
     walk, root = stepper._walk, stepper.root
     return Frame(
         position=0,
-        svg=svg_of(stepper.show(**draw_dot_kwargs)),
+        picture=stepper.show(**draw_dot_kwargs),
         heading=f"Step 0 of {len(stepper)}: the seed",
         text=explain_text(walk, root, 0),
         explanation="",
@@ -204,7 +215,7 @@ def frame_html(frame: Frame, uid: str) -> str:
 def walkthrough(stepper: Stepper, max_steps: int, draw_dot_kwargs: dict, *, uid: str, start: int, page: bool) -> str:
     """The walkthrough as HTML: the whole page, or (``page=False``) the part a notebook shows."""
     walk = stepper._walk
-    drawn = list(frames(stepper, max_steps, draw_dot_kwargs))
+    drawn = frames(stepper, max_steps, draw_dot_kwargs)
     place = {node: i for i, node in enumerate(walk.order)}
     # Clicking a node goes to the step that finishes its grad.
     used = [node for node in walk.order if node is walk.root or walk.consumers(node)]
@@ -234,7 +245,7 @@ def write_html(stepper: Stepper, path: str | os.PathLike, max_steps: int, draw_d
     return path
 
 
-def notebook_html(stepper: Stepper, max_steps: int = 200) -> str:
+def notebook_html(stepper: Stepper, max_steps: int = 60) -> str:
     """The inline walkthrough; for a graph of more than ``max_steps`` steps, a note saying how to see it."""
     if len(stepper) > max_steps:
         return (
