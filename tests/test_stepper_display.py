@@ -180,3 +180,14 @@ def test_the_stepper_names_nodes_as_format_graph_does():
     assert lines == ["next  1. t3 = tanh(t2)", "2. t2 = t1 + 3.0", "3. t1 = a * (a#2)"]
     for line in format_graph(y).splitlines():
         assert line.split(" = ")[0] in names.values()
+
+
+def test_frames_drawn_at_once_are_the_pictures_drawn_one_step_at_a_time(tmp_path):
+    # Frames are drawn by several dot processes after stepping: each must still show its own step.
+    o, v = lecture_neuron()
+    s = Stepper(o)
+    paths = s.save_frames(tmp_path)
+    for k, path in enumerate(paths, start=1):
+        s.go_to(k)
+        one = s.show().pipe(format="svg", encoding="utf-8")
+        assert path.read_text() == one[one.index("<svg") :], k
