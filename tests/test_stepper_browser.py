@@ -5,6 +5,7 @@ Playwright (the `playwright` test extra) drives the system Chromium through
 events; sizes are read from the DOM (computed font sizes and bounding boxes).
 """
 
+import re
 import shutil
 
 import pytest
@@ -47,9 +48,9 @@ def open_page(browser, tmp_path):
     """open_page(stepper, fragment='') -> the walkthrough open at 1280x720; requests are recorded."""
     pages = []
 
-    def open_(stepper, fragment=""):
+    def open_(stepper, fragment="", size=(1280, 720)):
         path = stepper.to_html(tmp_path / f"walk{len(pages)}.html")
-        page = browser.new_page(viewport={"width": 1280, "height": 720})
+        page = browser.new_page(viewport={"width": size[0], "height": size[1]})
         page.requests = []
         page.errors = []
         page.on("request", lambda request: page.requests.append(request.url))
@@ -215,6 +216,38 @@ def test_node_text_is_at_least_16px_at_1280x720_and_the_page_is_used_to_the_bott
     }""")
     assert box["inside"] and box["bottom"] > 690  # the frame fills the window down to its bottom
     assert page.evaluate(PRE_SIZE) >= 16
+
+
+FILLED = """() => {
+  const f = document.querySelector('.crw-frame:not([hidden])'), b = f.querySelector('.crw-graph').getBoundingClientRect();
+  const s = f.querySelector('svg').getBoundingClientRect();
+  const w = Math.min(s.right, b.right) - Math.max(s.left, b.left), h = Math.min(s.bottom, b.bottom) - Math.max(s.top, b.top);
+  return [w / b.width, h / b.height];
+}"""
+
+
+@pytest.mark.parametrize("size", [(1280, 720), (1400, 1000)])
+@pytest.mark.parametrize("graph", ["neuron", "mlp"])
+def test_the_picture_uses_the_space_of_its_box(open_page, graph, size):
+    if graph == "neuron":
+        root = lecture_neuron()[0]
+    else:
+        root = MLP(2, [2, 1])([0.5, -1.0])
+    page = open_page(Stepper(root), size=size)
+    for _ in range(3):
+        width, height = page.evaluate(FILLED)
+        assert width > 0.8 and height > 0.8, (width, height)  # not a strip with an empty half below it
+        assert smallest_node_text(page)[0] >= 16
+        page.keyboard.press("ArrowRight")
+
+
+def test_a_direction_given_is_kept(tmp_path):
+    o, _ = lecture_neuron()
+    for rankdir, wide in (("LR", True), ("TB", False), (None, False)):  # None: the page chooses (top to bottom here)
+        kwargs = {} if rankdir is None else {"rankdir": rankdir}
+        page = Stepper(o).to_html(tmp_path / "walk.html", **kwargs).read_text(encoding="utf-8")
+        width, height = (float(n) for n in re.search(r'<svg width="([\d.]+)pt" height="([\d.]+)pt"', page).groups())
+        assert (width > 3 * height) == wide, (rankdir, width, height)
 
 
 def test_zoom_and_text_size_controls(open_page):

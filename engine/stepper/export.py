@@ -212,9 +212,33 @@ def frame_html(frame: Frame, uid: str) -> str:
     )
 
 
+BOX = (1250, 520)  # the picture's part of a 1280x720 screen, in px: the smallest a classroom uses
+
+
+def fit(walk: Walk, draw_dot_kwargs: dict) -> float:
+    """How much the seed's drawing must be scaled to fit BOX (larger: the text can be larger)."""
+    plain = picture(walk, 0, draw_dot_kwargs).pipe(format="plain", encoding="utf-8")
+    width, height = (float(inches) * 96 for inches in plain.split()[2:4])  # 'graph scale width height'
+    return min(BOX[0] / width, BOX[1] / height)
+
+
+def laid_out(walk: Walk, draw_dot_kwargs: dict) -> dict:
+    """The walkthrough drawn left to right or top to bottom, whichever fills a screen better.
+
+    The lecture's neuron drawn left to right is a strip eight times as wide as it is high:
+    readable text then leaves most of the screen empty.  A ``rankdir=`` given is kept.
+    """
+    if "rankdir" in draw_dot_kwargs:
+        return draw_dot_kwargs
+    rankdir = max(("LR", "TB"), key=lambda way: fit(walk, {**draw_dot_kwargs, "rankdir": way}))
+    return {**draw_dot_kwargs, "rankdir": rankdir}
+
+
 def walkthrough(stepper: Stepper, max_steps: int, draw_dot_kwargs: dict, *, uid: str, start: int, page: bool) -> str:
     """The walkthrough as HTML: the whole page, or (``page=False``) the part a notebook shows."""
     walk = stepper._walk
+    if len(stepper) <= max_steps:  # else frames() says what to do
+        draw_dot_kwargs = laid_out(walk, draw_dot_kwargs)
     drawn = frames(stepper, max_steps, draw_dot_kwargs)
     place = {node: i for i, node in enumerate(walk.order)}
     # Clicking a node goes to the step that finishes its grad.
