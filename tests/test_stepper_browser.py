@@ -219,9 +219,10 @@ def test_node_text_is_at_least_16px_at_1280x720_and_the_page_is_used_to_the_bott
 
 
 FILLED = """() => {
-  const f = document.querySelector('.crw-frame:not([hidden])'), b = f.querySelector('.crw-graph').getBoundingClientRect();
-  const s = f.querySelector('svg').getBoundingClientRect();
-  const w = Math.min(s.right, b.right) - Math.max(s.left, b.left), h = Math.min(s.bottom, b.bottom) - Math.max(s.top, b.top);
+  const f = document.querySelector('.crw-frame:not([hidden])');
+  const b = f.querySelector('.crw-graph').getBoundingClientRect(), s = f.querySelector('svg').getBoundingClientRect();
+  const w = Math.min(s.right, b.right) - Math.max(s.left, b.left);
+  const h = Math.min(s.bottom, b.bottom) - Math.max(s.top, b.top);
   return [w / b.width, h / b.height];
 }"""
 
