@@ -243,7 +243,9 @@ class Stepper:
         red, the inputs whose grads just changed orange), the step's chain rule and where
         dL/dnode comes from.  Arrow keys, buttons or clicks move between steps; each step has
         its own address (``walk.html#step-3``); "predict, then reveal" hides each new grad
-        until a key press; zoom and text size are adjustable.  The stepper ends where it was.
+        until a key press; zoom and text size are adjustable.  The graph is drawn top to bottom
+        or left to right, whichever fills a screen better, unless ``rankdir=`` says which.
+        The stepper ends where it was.
         """
         return export.write_html(self, path, max_steps, draw_dot_kwargs)
 
