@@ -332,3 +332,15 @@ def test_the_inline_walkthrough_is_refused_politely_for_a_huge_graph():
     y = engine.sum([Value(float(i)) * 2 for i in range(60)])  # 61 steps: more than a notebook should hold
     text = Stepper(y)._repr_html_()
     assert "<svg" not in text and "shows up to 60: stepper.to_html(path, max_steps=61)" in text
+
+
+def test_a_very_long_label_wraps_in_the_text_instead_of_running_off_the_page(open_page):
+    x = Value(2.0, label="L" * 20_000)
+    y = x * 3
+    y.label = "y"
+    page = open_page(Stepper(y))
+    page.keyboard.press("ArrowRight")
+    assert "L" * 20_000 in shown(page)["text"]  # verbatim
+    overflow = page.evaluate("""() => [...document.querySelectorAll('.crw-frame:not([hidden]) .crw-text > *')]
+                                      .map(e => e.scrollWidth - e.clientWidth)""")
+    assert max(overflow) <= 1, overflow
