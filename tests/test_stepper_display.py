@@ -191,3 +191,17 @@ def test_frames_drawn_at_once_are_the_pictures_drawn_one_step_at_a_time(tmp_path
         s.go_to(k)
         one = s.show().pipe(format="svg", encoding="utf-8")
         assert path.read_text() == one[one.index("<svg") :], k
+
+
+def test_show_before_the_first_step_does_not_say_stepping_left_the_grads():
+    x = Value(2.0, label="x")
+    x.grad = 4.0  # from an earlier backward(), not from stepping
+    y = x * 3
+    y.label = "y"
+    s = Stepper(y)
+    assert str(s.show()).splitlines()[0] == "before step 1 of 1; the grads as they were before stepping:"
+    s.step()
+    s.back()  # stepping has begun: the root holds its seed
+    assert str(s.show()).splitlines()[0] == "before step 1 of 1; the grads as stepping has left them:"
+    s.reset()
+    assert str(s.show()).splitlines()[0] == "before step 1 of 1; the grads as they were before stepping:"

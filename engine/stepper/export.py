@@ -88,7 +88,8 @@ def picture(walk: Walk, position: int, draw_dot_kwargs: dict) -> Picture:
         head = f"after step {position} of {len(walk.nodes)} ({assignment(walk, walk.nodes[position - 1])})"
     else:
         head = f"before step 1 of {len(walk.nodes)}"
-    text = f"{head}; the grads as stepping has left them:\n{format_graph(walk.root, params=walk.params)}"
+    grads = "the grads as stepping has left them" if walk.started else "the grads as they were before stepping"
+    text = f"{head}; {grads}:\n{format_graph(walk.root, params=walk.params)}"
     return Picture(text, digraph, missing)
 
 
