@@ -83,6 +83,27 @@ def test_reset_puts_every_grad_back_as_it_was_before_the_first_step_root_include
     assert stepped == [node.grad for node in topological_order(o2)]
 
 
+def test_reset_puts_the_grads_back_even_after_a_backward_from_outside():
+    o, v = lecture_neuron()
+    v["x1"].grad = 0.25
+    before = [node.grad for node in topological_order(o)]
+    s = Stepper(o, gradient=3.0)
+    s.step()
+    s.step()
+    o.backward()  # the learner runs backward() to compare, in the middle of stepping
+    with pytest.raises(GraphChangedError, match=r"reset\(\): it puts every grad back"):
+        s.step()
+    s.reset()  # what reset() promises: every grad as it was before the first step
+    assert [node.grad for node in topological_order(o)] == before
+    for _ in s:
+        pass
+    stepped = [node.grad for node in topological_order(o)]
+    o2, v2 = lecture_neuron()
+    v2["x1"].grad = 0.25
+    o2.backward(3.0)
+    assert stepped == [node.grad for node in topological_order(o2)]
+
+
 def test_back_to_step_0_leaves_the_pass_started_and_reset_ends_it():
     o, v = lecture_neuron()
     s = Stepper(o)

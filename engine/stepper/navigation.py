@@ -145,8 +145,8 @@ class Stepper:
         >>> x.grad, y.grad
         (0.0, 0.0)
         """
-        while self.position:
-            self.back()
+        # Straight from the grads remembered at the first step, not by undoing steps one by one:
+        # this works even after a backward() or zero_grad() from outside changed them since.
         self._walk.restore_initial()
         self._new_pass()
         return self.where()

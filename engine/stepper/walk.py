@@ -154,7 +154,8 @@ class Walk:
         if not same(v.grad, self.recorded(v)):
             raise GraphChangedError(
                 f"{where}: {wrap(self.name(v))}.grad is {v.grad!r}, but stepping left it at {self.recorded(v)!r}: "
-                f"something else changed the grads ({hint}); make a new stepper to start again"
+                f"something else changed the grads ({hint}); to start again, make a new stepper, or call a "
+                f"Stepper's reset(): it puts every grad back as it was before stepping"
             )
 
     def before(self, k: int) -> tuple:
