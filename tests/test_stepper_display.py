@@ -226,3 +226,15 @@ def test_show_before_the_first_step_does_not_say_stepping_left_the_grads():
     assert str(s.show()).splitlines()[0] == "before step 1 of 1; the grads as stepping has left them:"
     s.reset()
     assert str(s.show()).splitlines()[0] == "before step 1 of 1; the grads as they were before stepping:"
+
+
+def test_in_a_notebook_a_stepper_whose_grads_were_changed_shows_why_it_cannot_draw():
+    o, v = lecture_neuron()
+    s = Stepper(o)
+    s.step()
+    s.step()
+    o.backward()  # from outside: the walkthrough cannot replay the steps
+    html = s._repr_html_()  # Jupyter calls this; raising would print a traceback under the cell
+    assert html.startswith("<pre>") and "<svg" not in html
+    assert "&lt;Stepper for o: 2 of 5 steps done&gt;" in html and "GraphChangedError" in html and "reset()" in html
+    assert s.position == 2

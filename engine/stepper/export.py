@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..graph import draw_dot, format_graph
+from .walk import GraphChangedError
 from .words import assignment, explain_text, forward_steps_text, wrap
 
 if TYPE_CHECKING:
@@ -273,9 +274,18 @@ def write_html(stepper: Stepper, path: str | os.PathLike, max_steps: int, draw_d
 def notebook_html(stepper: Stepper, max_steps: int = 60) -> str:
     """The inline walkthrough; for a graph of more than ``max_steps`` steps, a note saying how to see it."""
     if len(stepper) > max_steps:
-        return (
-            f"<pre>{html.escape(repr(stepper))}\nthis graph has {len(stepper)} steps; the inline walkthrough "
-            f"shows up to {max_steps}: stepper.to_html(path, max_steps={len(stepper)}) writes them all</pre>"
+        return note(
+            stepper,
+            f"this graph has {len(stepper)} steps; the inline walkthrough shows up to "
+            f"{max_steps}: stepper.to_html(path, max_steps={len(stepper)}) writes them all",
         )
     uid = f"crw-{uuid.uuid4().hex[:12]}"  # several walkthroughs on one notebook page each have their own ids
-    return walkthrough(stepper, max_steps, {}, uid=uid, start=stepper.position, page=False)
+    try:
+        return walkthrough(stepper, max_steps, {}, uid=uid, start=stepper.position, page=False)
+    except GraphChangedError as err:  # Jupyter would print a traceback under the cell instead
+        return note(stepper, f"the walkthrough cannot replay the steps: GraphChangedError: {err}")
+
+
+def note(stepper: Stepper, text: str) -> str:
+    """What a notebook shows in place of the walkthrough: the stepper, and why."""
+    return f"<pre>{html.escape(repr(stepper))}\n{html.escape(text)}</pre>"
