@@ -204,7 +204,8 @@ class BackwardSteps:
         walk, k = self._walk, self.taken
         if self._failed is not None:
             raise RuntimeError(
-                f"the backward pass stopped at step {k + 1} with {self._failed!r}; start a new one"
+                f"the backward pass stopped at step {k + 1} with {self._failed!r}; start a new one "
+                f"(backward_steps again; on a Stepper, reset() starts a new one)"
             ) from self._failed
         if k == len(walk.nodes):
             raise StopIteration
