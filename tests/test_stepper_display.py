@@ -238,3 +238,15 @@ def test_in_a_notebook_a_stepper_whose_grads_were_changed_shows_why_it_cannot_dr
     assert html.startswith("<pre>") and "<svg" not in html
     assert "&lt;Stepper for o: 2 of 5 steps done&gt;" in html and "GraphChangedError" in html and "reset()" in html
     assert s.position == 2
+
+
+def test_the_walkthrough_asks_to_predict_only_grads_it_draws(tmp_path):
+    x = Value(3.0, label="x")
+    y = x**2  # the 2 is written into the op's oval ('**2'), not drawn as a node
+    y.label = "y"
+    page = Stepper(y).to_html(tmp_path / "walk.html").read_text(encoding="utf-8")
+    assert "Predict the new grad of x, then press Space" in page
+    step = page.split('data-step="1"', 1)[1]
+    assert step.split('data-changed="', 1)[1].split('"', 1)[0] == "n0"  # x only: n1 (the 2.0) is folded
+    every = Stepper(y).to_html(tmp_path / "all.html", fold_constants=False).read_text(encoding="utf-8")
+    assert "Predict the new grad of x, (2.0), then press Space" in every  # drawn as a node: asked for

@@ -201,8 +201,11 @@ def fill(text: str, values: dict[str, str]) -> str:
 def frame_html(frame: Frame, uid: str) -> str:
     # Ids inside each SVG made unique on the page (every frame and every notebook output has its own).
     svg = re.sub(r' id="', f' id="{uid}-{frame.position}-', frame.svg)
-    changed = " ".join(f"n{i}" for i, _ in frame.changed)
-    names = ", ".join(wrap(name) for _, name in frame.changed)
+    # Only what the picture draws: a constant written into its op's oval ('**2') has no grad to predict.
+    drawn = set(re.findall(r'class="node">\s*<title>([^<]*)</title>', frame.svg))
+    shown = [(i, name) for i, name in frame.changed if f"n{i}" in drawn] or frame.changed
+    changed = " ".join(f"n{i}" for i, _ in shown)
+    names = ", ".join(wrap(name) for _, name in shown)
     explanation = f'<pre class="crw-explain">{html.escape(frame.explanation)}</pre>' if frame.explanation else ""
     return (
         f'<section class="crw-frame" data-step="{frame.position}" data-node="n{frame.node}" '
