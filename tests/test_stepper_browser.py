@@ -5,6 +5,7 @@ Playwright (the `playwright` test extra) drives the system Chromium through
 events; sizes are read from the DOM (computed font sizes and bounding boxes).
 """
 
+import random
 import re
 import shutil
 
@@ -344,3 +345,28 @@ def test_a_very_long_label_wraps_in_the_text_instead_of_running_off_the_page(ope
     overflow = page.evaluate("""() => [...document.querySelectorAll('.crw-frame:not([hidden]) .crw-text > *')]
                                       .map(e => e.scrollWidth - e.clientWidth)""")
     assert max(overflow) <= 1, overflow
+
+
+IN_VIEW = """() => {
+  const f = document.querySelector('.crw-frame:not([hidden])');
+  const b = f.querySelector('.crw-graph').getBoundingClientRect();
+  const inside = id => {
+    const g = f.querySelector('g.node[data-id="' + id + '"]');
+    if (!g) { return null; }
+    const r = g.getBoundingClientRect();
+    return r.left >= b.left - 1 && r.right <= b.right + 1 && r.top >= b.top - 1 && r.bottom <= b.bottom + 1;
+  };
+  return [inside(f.dataset.node), f.dataset.changed.split(' ').map(inside)];
+}"""
+
+
+def test_the_stepped_node_stays_in_view_when_its_inputs_do_not_all_fit(open_page):
+    random.seed(1)
+    model = MLP(2, [4, 4, 1])
+    loss = (model([0.5, -1.0]) - 1.0) ** 2
+    stepper = Stepper(loss, params=model)
+    page = open_page(stepper)
+    for k in range(len(stepper) + 1):
+        node, changed = page.evaluate(IN_VIEW)
+        assert node, k  # the node whose rule was applied is on screen, even when its inputs do not all fit
+        page.keyboard.press("ArrowRight")
