@@ -17,17 +17,29 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from ..graph import draw_dot, format_graph
-from .walk import GraphChangedError
-from .words import assignment, explain_text, forward_steps_text, wrap
-
-if TYPE_CHECKING:
-    from .navigation import Stepper
-    from .walk import Walk
+from .walk import GraphChangedError, Walk, wrap
+from .words import Step, Text, assignment, explain_text, forward_steps_text
 
 __all__ = ["Picture", "picture", "save_frames", "write_html", "notebook_html"]
+
+
+class Stepper(Protocol):
+    """What the frames use of a ``navigation.Stepper`` (named here, so that this module needs not import it)."""
+
+    _walk: Walk
+    position: int
+    root: object
+
+    def __len__(self) -> int: ...
+    def step(self) -> Step: ...
+    def back(self) -> Text: ...
+    def go_to(self, position: int) -> None: ...
+    def reset(self) -> Text: ...
+    def explain(self, node) -> Text: ...
+    def show(self, **draw_dot_kwargs) -> Picture: ...
 
 
 class Picture:

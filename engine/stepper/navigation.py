@@ -1,4 +1,7 @@
-"""The interactive ``Stepper``: step, back, jump, reset, and ask where a gradient comes from."""
+"""The interactive ``Stepper``: step, back, jump, reset, and ask where a gradient comes from.
+
+The top of the stepper: it imports ``walk``, ``words``, ``steps`` and ``export``; none of them imports it.
+"""
 
 from __future__ import annotations
 
@@ -8,8 +11,9 @@ from pathlib import Path
 
 from ..value import Value, local_derivatives
 from . import export
-from .walk import BackwardSteps, Walk, check_gradient, check_root
-from .words import MAX_INPUT_LINES, Step, Text, assignment, explain_text, forward_steps_text, num, where_text, wrap
+from .steps import BackwardSteps
+from .walk import Walk, check_gradient, check_root, wrap
+from .words import MAX_INPUT_LINES, Step, Text, assignment, explain_text, forward_steps_text, num, where_text
 
 __all__ = ["Stepper", "forward_steps"]
 
