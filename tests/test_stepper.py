@@ -318,6 +318,21 @@ def test_a_failing_rule_leaves_the_grads_as_the_last_good_step_left_them():
         next(steps)
 
 
+def test_a_stepper_whose_pass_failed_says_reset_starts_again_and_it_does():
+    x = Value(float("inf"), label="x")
+    c = Value(1.0, label="c")
+    z = x * c
+    z.label = "z"
+    s = Stepper(z)
+    with engine.detect_anomaly(), pytest.raises(engine.AnomalyError):
+        s.step()
+    with pytest.raises(RuntimeError, match=r"stopped at step 1 with AnomalyError.*reset\(\) starts a new one"):
+        s.step()
+    s.reset()
+    s.step()  # outside detect_anomaly the step goes through
+    assert (x.grad, c.grad, s.position) == (1.0, float("inf"), 1)
+
+
 def test_forward_steps_lists_each_computation_with_its_numbers():
     o, _ = lecture_neuron()
     assert forward_steps(o).splitlines() == [

@@ -5,6 +5,8 @@ Playwright (the `playwright` test extra) drives the system Chromium through
 events; sizes are read from the DOM (computed font sizes and bounding boxes).
 """
 
+import random
+import re
 import shutil
 
 import pytest
@@ -47,9 +49,9 @@ def open_page(browser, tmp_path):
     """open_page(stepper, fragment='') -> the walkthrough open at 1280x720; requests are recorded."""
     pages = []
 
-    def open_(stepper, fragment=""):
+    def open_(stepper, fragment="", size=(1280, 720)):
         path = stepper.to_html(tmp_path / f"walk{len(pages)}.html")
-        page = browser.new_page(viewport={"width": 1280, "height": 720})
+        page = browser.new_page(viewport={"width": size[0], "height": size[1]})
         page.requests = []
         page.errors = []
         page.on("request", lambda request: page.requests.append(request.url))
@@ -217,6 +219,39 @@ def test_node_text_is_at_least_16px_at_1280x720_and_the_page_is_used_to_the_bott
     assert page.evaluate(PRE_SIZE) >= 16
 
 
+FILLED = """() => {
+  const f = document.querySelector('.crw-frame:not([hidden])');
+  const b = f.querySelector('.crw-graph').getBoundingClientRect(), s = f.querySelector('svg').getBoundingClientRect();
+  const w = Math.min(s.right, b.right) - Math.max(s.left, b.left);
+  const h = Math.min(s.bottom, b.bottom) - Math.max(s.top, b.top);
+  return [w / b.width, h / b.height];
+}"""
+
+
+@pytest.mark.parametrize("size", [(1280, 720), (1400, 1000)])
+@pytest.mark.parametrize("graph", ["neuron", "mlp"])
+def test_the_picture_uses_the_space_of_its_box(open_page, graph, size):
+    if graph == "neuron":
+        root = lecture_neuron()[0]
+    else:
+        root = MLP(2, [2, 1])([0.5, -1.0])
+    page = open_page(Stepper(root), size=size)
+    for _ in range(3):
+        width, height = page.evaluate(FILLED)
+        assert width > 0.8 and height > 0.8, (width, height)  # not a strip with an empty half below it
+        assert smallest_node_text(page)[0] >= 16
+        page.keyboard.press("ArrowRight")
+
+
+def test_a_direction_given_is_kept(tmp_path):
+    o, _ = lecture_neuron()
+    for rankdir, wide in (("LR", True), ("TB", False), (None, False)):  # None: the page chooses (top to bottom here)
+        kwargs = {} if rankdir is None else {"rankdir": rankdir}
+        page = Stepper(o).to_html(tmp_path / "walk.html", **kwargs).read_text(encoding="utf-8")
+        width, height = (float(n) for n in re.search(r'<svg width="([\d.]+)pt" height="([\d.]+)pt"', page).groups())
+        assert (width > 3 * height) == wide, (rankdir, width, height)
+
+
 def test_zoom_and_text_size_controls(open_page):
     o, _ = lecture_neuron()
     page = open_page(Stepper(o))
@@ -295,6 +330,43 @@ def shown_in(root):
 
 
 def test_the_inline_walkthrough_is_refused_politely_for_a_huge_graph():
-    y = engine.sum([Value(float(i)) * 2 for i in range(250)])
+    y = engine.sum([Value(float(i)) * 2 for i in range(60)])  # 61 steps: more than a notebook should hold
     text = Stepper(y)._repr_html_()
-    assert "<svg" not in text and "to_html(path, max_steps=251)" in text
+    assert "<svg" not in text and "shows up to 60: stepper.to_html(path, max_steps=61)" in text
+
+
+def test_a_very_long_label_wraps_in_the_text_instead_of_running_off_the_page(open_page):
+    x = Value(2.0, label="L" * 20_000)
+    y = x * 3
+    y.label = "y"
+    page = open_page(Stepper(y))
+    page.keyboard.press("ArrowRight")
+    assert "L" * 20_000 in shown(page)["text"]  # verbatim
+    overflow = page.evaluate("""() => [...document.querySelectorAll('.crw-frame:not([hidden]) .crw-text > *')]
+                                      .map(e => e.scrollWidth - e.clientWidth)""")
+    assert max(overflow) <= 1, overflow
+
+
+IN_VIEW = """() => {
+  const f = document.querySelector('.crw-frame:not([hidden])');
+  const b = f.querySelector('.crw-graph').getBoundingClientRect();
+  const inside = id => {
+    const g = f.querySelector('g.node[data-id="' + id + '"]');
+    if (!g) { return null; }
+    const r = g.getBoundingClientRect();
+    return r.left >= b.left - 1 && r.right <= b.right + 1 && r.top >= b.top - 1 && r.bottom <= b.bottom + 1;
+  };
+  return [inside(f.dataset.node), f.dataset.changed.split(' ').map(inside)];
+}"""
+
+
+def test_the_stepped_node_stays_in_view_when_its_inputs_do_not_all_fit(open_page):
+    random.seed(1)
+    model = MLP(2, [4, 4, 1])
+    loss = (model([0.5, -1.0]) - 1.0) ** 2
+    stepper = Stepper(loss, params=model)
+    page = open_page(stepper)
+    for k in range(len(stepper) + 1):
+        node, changed = page.evaluate(IN_VIEW)
+        assert node, k  # the node whose rule was applied is on screen, even when its inputs do not all fit
+        page.keyboard.press("ArrowRight")

@@ -107,3 +107,15 @@ def test_a_closure_replaced_after_stepping_began_is_refused():
     r._backward = lambda: None
     with pytest.raises(GraphChangedError, match="step 2: node r was changed after stepping began"):
         s.step()
+
+
+def test_a_closure_node_is_drawn_and_written_into_the_walkthrough(tmp_path):
+    y, x, w, r = graph()
+    s = Stepper(y)
+    s.step()
+    assert 'color="#d62728"' in s.show().source  # the closure node, stepped, drawn red
+    page = s.to_html(tmp_path / "walk.html").read_text()
+    assert page.count('<section class="crw-frame"') == 5
+    assert f"y = r **2: dL/dy = 1.0, passed on by {CUSTOM}:" in page
+    assert "(?: y and r each have" in page  # explain() of a node below the closures
+    assert s.position == 1 and r.grad == 8.0

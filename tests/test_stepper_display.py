@@ -83,6 +83,27 @@ def test_reset_puts_every_grad_back_as_it_was_before_the_first_step_root_include
     assert stepped == [node.grad for node in topological_order(o2)]
 
 
+def test_reset_puts_the_grads_back_even_after_a_backward_from_outside():
+    o, v = lecture_neuron()
+    v["x1"].grad = 0.25
+    before = [node.grad for node in topological_order(o)]
+    s = Stepper(o, gradient=3.0)
+    s.step()
+    s.step()
+    o.backward()  # the learner runs backward() to compare, in the middle of stepping
+    with pytest.raises(GraphChangedError, match=r"reset\(\): it puts every grad back"):
+        s.step()
+    s.reset()  # what reset() promises: every grad as it was before the first step
+    assert [node.grad for node in topological_order(o)] == before
+    for _ in s:
+        pass
+    stepped = [node.grad for node in topological_order(o)]
+    o2, v2 = lecture_neuron()
+    v2["x1"].grad = 0.25
+    o2.backward(3.0)
+    assert stepped == [node.grad for node in topological_order(o2)]
+
+
 def test_back_to_step_0_leaves_the_pass_started_and_reset_ends_it():
     o, v = lecture_neuron()
     s = Stepper(o)
@@ -119,3 +140,113 @@ def test_go_to_refuses_positions_outside_the_steps():
         s.go_to(6)
     with pytest.raises(ValueError, match="got True"):
         s.go_to(True)
+
+
+WITHOUT_GRAPHVIZ = """
+import sys
+sys.modules["graphviz"] = None  # `import graphviz` now raises ImportError, as if it were not installed
+from engine import Stepper, Value
+x = Value(2.0, label="x")
+y = (x * 3).tanh(); y.label = "y"
+s = Stepper(y)
+s.step()
+picture = s.show()
+print(picture)
+print(sorted(picture._repr_mimebundle_()))
+try:
+    picture.source
+except ImportError as err:
+    print("ImportError:", err)
+"""
+
+
+def test_show_without_the_graphviz_package_is_still_the_text_graph():
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    done = subprocess.run([sys.executable, "-c", WITHOUT_GRAPHVIZ], cwd=root, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[0] == "after step 1 of 2 (y = tanh(t1)); the grads as stepping has left them:"
+    assert lines[-3].startswith("y = tanh(t1)")
+    assert lines[-2] == "['text/plain']"
+    assert lines[-1].startswith("ImportError: draw_dot needs the graphviz Python package")
+
+
+def test_writing_the_walkthrough_leaves_a_fresh_stepper_fresh(tmp_path):
+    o, v = lecture_neuron()
+    v["x1"].grad = 0.25
+    before = [node.grad for node in topological_order(o)]
+    s = Stepper(o)
+    s.to_html(tmp_path / "walk.html")
+    assert s.position == 0 and [node.grad for node in topological_order(o)] == before  # o.grad not seeded
+    s.step()
+    s.back()
+    s.to_html(tmp_path / "walk.html")
+    assert s.position == 0 and o.grad == 1.0  # started, and still started
+
+
+def test_the_stepper_names_nodes_as_format_graph_does():
+    from engine.text import node_names
+
+    a, a2 = Value(1.0, label="a"), Value(2.0, label="a")  # two nodes with one label
+    y = ((a * a2) + 3).tanh()
+    names = node_names(y)
+    assert sorted(names.values()) == ["3.0", "a", "a#2", "t1", "t2", "t3"]
+    text = Stepper(y).where(full=True)
+    # The same names; one that is not a plain identifier is put in parentheses, as 'd(a#2)' needs.
+    lines = [line.strip() for line in text.splitlines()[1:]]
+    assert lines == ["next  1. t3 = tanh(t2)", "2. t2 = t1 + 3.0", "3. t1 = a * (a#2)"]
+    for line in format_graph(y).splitlines():
+        assert line.split(" = ")[0] in names.values()
+
+
+def test_frames_drawn_at_once_are_the_pictures_drawn_one_step_at_a_time(tmp_path):
+    # Frames are drawn by several dot processes after stepping: each must still show its own step.
+    o, v = lecture_neuron()
+    s = Stepper(o)
+    paths = s.save_frames(tmp_path)
+    for k, path in enumerate(paths, start=1):
+        s.go_to(k)
+        one = s.show().pipe(format="svg", encoding="utf-8")
+        assert path.read_text() == one[one.index("<svg") :], k
+
+
+def test_show_before_the_first_step_does_not_say_stepping_left_the_grads():
+    x = Value(2.0, label="x")
+    x.grad = 4.0  # from an earlier backward(), not from stepping
+    y = x * 3
+    y.label = "y"
+    s = Stepper(y)
+    assert str(s.show()).splitlines()[0] == "before step 1 of 1; the grads as they were before stepping:"
+    s.step()
+    s.back()  # stepping has begun: the root holds its seed
+    assert str(s.show()).splitlines()[0] == "before step 1 of 1; the grads as stepping has left them:"
+    s.reset()
+    assert str(s.show()).splitlines()[0] == "before step 1 of 1; the grads as they were before stepping:"
+
+
+def test_in_a_notebook_a_stepper_whose_grads_were_changed_shows_why_it_cannot_draw():
+    o, v = lecture_neuron()
+    s = Stepper(o)
+    s.step()
+    s.step()
+    o.backward()  # from outside: the walkthrough cannot replay the steps
+    html = s._repr_html_()  # Jupyter calls this; raising would print a traceback under the cell
+    assert html.startswith("<pre>") and "<svg" not in html
+    assert "&lt;Stepper for o: 2 of 5 steps done&gt;" in html and "GraphChangedError" in html and "reset()" in html
+    assert s.position == 2
+
+
+def test_the_walkthrough_asks_to_predict_only_grads_it_draws(tmp_path):
+    x = Value(3.0, label="x")
+    y = x**2  # the 2 is written into the op's oval ('**2'), not drawn as a node
+    y.label = "y"
+    page = Stepper(y).to_html(tmp_path / "walk.html").read_text(encoding="utf-8")
+    assert "Predict the new grad of x, then press Space" in page
+    step = page.split('data-step="1"', 1)[1]
+    assert step.split('data-changed="', 1)[1].split('"', 1)[0] == "n0"  # x only: n1 (the 2.0) is folded
+    every = Stepper(y).to_html(tmp_path / "all.html", fold_constants=False).read_text(encoding="utf-8")
+    assert "Predict the new grad of x, (2.0), then press Space" in every  # drawn as a node: asked for

@@ -16,12 +16,14 @@ c = a * b: dL/da += dL/dc * dc/da = 1.0 * -3.0 = -3.0  ->  a.grad = -3.0
 
 ``L`` always means the Value you step backward from (here ``c``), so ``dL/dc = 1``.
 
-The parts: ``walk`` (the bookkeeping and the checks), ``words`` (the texts), ``navigation``
-(the ``Stepper``), ``export`` (pictures and the walkthrough page, ``walkthrough.html``).
+The parts, each importing only those before it: ``walk`` (the bookkeeping and the checks),
+``words`` (the texts), ``steps`` (``backward_steps``), ``export`` (pictures and the walkthrough
+page, ``walkthrough.html``), ``navigation`` (the ``Stepper``).
 """
 
 from .navigation import Stepper, forward_steps
-from .walk import GraphChangedError, backward_steps
+from .steps import backward_steps
+from .walk import GraphChangedError
 from .words import Step
 
 __all__ = ["Step", "Stepper", "backward_steps", "forward_steps", "GraphChangedError"]

@@ -1,4 +1,7 @@
-"""The interactive ``Stepper``: step, back, jump, reset, and ask where a gradient comes from."""
+"""The interactive ``Stepper``: step, back, jump, reset, and ask where a gradient comes from.
+
+The top of the stepper: it imports ``walk``, ``words``, ``steps`` and ``export``; none of them imports it.
+"""
 
 from __future__ import annotations
 
@@ -8,8 +11,9 @@ from pathlib import Path
 
 from ..value import Value, local_derivatives
 from . import export
-from .walk import BackwardSteps, Walk, check_gradient, check_root
-from .words import MAX_INPUT_LINES, Step, Text, assignment, explain_text, forward_steps_text, num, where_text, wrap
+from .steps import BackwardSteps
+from .walk import Walk, check_gradient, check_root, wrap
+from .words import MAX_INPUT_LINES, Step, Text, assignment, explain_text, forward_steps_text, num, where_text
 
 __all__ = ["Stepper", "forward_steps"]
 
@@ -133,9 +137,20 @@ class Stepper:
         return Text(f"undid step {k + 1} of {len(self)} ({assignment(walk, walk.nodes[k])}): {', '.join(parts)}")
 
     def reset(self) -> Text:
-        """Undo every step and put every grad back as it was before the first step (the root's too)."""
-        while self.position:
-            self.back()
+        """Undo every step and put every grad back as it was before the first step (the root's too).
+
+        >>> from engine import Value
+        >>> x = Value(2.0, label='x'); y = x * x; y.label = 'y'
+        >>> s = Stepper(y); s.step()  # doctest: +ELLIPSIS
+        y = x * x: ...
+        >>> s.reset()
+        stepping backward from y: 0 of 1 steps done
+          next  1. y = x * x
+        >>> x.grad, y.grad
+        (0.0, 0.0)
+        """
+        # Straight from the grads remembered at the first step, not by undoing steps one by one:
+        # this works even after a backward() or zero_grad() from outside changed them since.
         self._walk.restore_initial()
         self._new_pass()
         return self.where()
@@ -145,12 +160,20 @@ class Stepper:
 
         For a computed node that is right after its own step; for a leaf, right after the
         last step that adds to its grad.
+
+        >>> from engine import Value
+        >>> x = Value(0.5, label='x'); y = (x * 2).tanh(); y.label = 'y'
+        >>> s = Stepper(y)
+        >>> s.run_to(x)
+        t1 = x * 2.0: dL/dx += dL/dt1 * dt1/dx = 0.419974 * 2.0 = 0.839949  ->  x.grad = 0.839949
+                      dL/d(2.0) += dL/dt1 * dt1/d(2.0) = 0.419974 * 0.5 = 0.209987  ->  (2.0).grad = 0.209987
+                      (mul: d(a*b)/da = b, d(a*b)/db = a)
         """
         self.go_to(self._walk.last_use(node, "run_to") + 1)
         return self.current()
 
     def go_to(self, position: int) -> None:
-        """Step forward or back until ``position`` steps are done."""
+        """Step forward or back until ``position`` steps are done (0: back to the first step's start)."""
         if isinstance(position, bool) or not isinstance(position, int) or not 0 <= position <= len(self):
             raise ValueError(f"go_to: position must be an int from 0 to {len(self)}, got {position!r}")
         while self.position < position:
@@ -161,7 +184,17 @@ class Stepper:
     # --- explaining --------------------------------------------------------------------------
 
     def where(self, full: bool = False) -> Text:
-        """What has been done and what comes next, around the current step (every step with full=True)."""
+        """What has been done and what comes next, around the current step (every step with full=True).
+
+        >>> from engine import Value
+        >>> x = Value(0.5, label='x'); y = (x * 2).tanh(); y.label = 'y'
+        >>> s = Stepper(y); s.step()  # doctest: +ELLIPSIS
+        y = tanh(t1): ...
+        >>> s.where()
+        stepping backward from y: 1 of 2 steps done
+          now   1. y = tanh(t1)
+          next  2. t1 = x * 2.0
+        """
         return where_text(self._walk, self.position, full)
 
     def explain(self, node: Value) -> Text:
@@ -169,6 +202,16 @@ class Stepper:
 
         A node used in several places gets one product per path, added up.  Beyond a few
         paths the sum is grouped by the node's users instead (dL/du * du/dnode for each).
+
+        >>> from engine import Value
+        >>> a = Value(3.0, label='a'); y = a * a; y.label = 'y'
+        >>> Stepper(y).explain(a)
+        dL/da = dL/dy * dy/da
+              + dL/dy * dy/da
+              = 1.0 * 3.0
+              + 1.0 * 3.0
+              = 6.0
+        stepping so far: a.grad = 0.0, 2 of 2 contributions still to come
         """
         return explain_text(self._walk, node, self.position)
 
@@ -204,7 +247,9 @@ class Stepper:
         red, the inputs whose grads just changed orange), the step's chain rule and where
         dL/dnode comes from.  Arrow keys, buttons or clicks move between steps; each step has
         its own address (``walk.html#step-3``); "predict, then reveal" hides each new grad
-        until a key press; zoom and text size are adjustable.  The stepper ends where it was.
+        until a key press; zoom and text size are adjustable.  The graph is drawn top to bottom
+        or left to right, whichever fills a screen better, unless ``rankdir=`` says which.
+        The stepper ends where it was.
         """
         return export.write_html(self, path, max_steps, draw_dot_kwargs)
 

@@ -1,22 +1,18 @@
 """The bookkeeping of stepping one graph: its nodes in step order, the grads each step leaves, and the checks.
 
 A ``Walk`` walks the graph once (O(nodes)); after that a step, an undo or a redo touches
-only the stepping node and its inputs.  ``BackwardSteps`` is ``engine.backward_pass`` run
-one node per ``next()``; every grad it sets comes from that generator, never from a copy
-of the chain rule.
+only the stepping node and its inputs.  The lowest module of the stepper: it imports none
+of the others (``words`` writes the texts, ``steps`` runs the backward pass one node at a time).
 """
 
 from __future__ import annotations
 
 import numbers
-from collections import deque
-from collections.abc import Iterator
 
 from ..text import node_names
-from ..value import Value, backward_pass, rule_of, topological_order
-from .words import Step, wrap
+from ..value import Value, rule_of, topological_order
 
-__all__ = ["GraphChangedError", "Walk", "BackwardSteps", "backward_steps", "check_root", "check_gradient"]
+__all__ = ["GraphChangedError", "Walk", "check_root", "check_gradient", "wrap"]
 
 
 class GraphChangedError(RuntimeError):
@@ -30,6 +26,13 @@ class GraphChangedError(RuntimeError):
 def same(a: float, b: float) -> bool:
     """Equal floats, counting NaN as equal to NaN (a NaN grad did not 'change')."""
     return a == b or (a != a and b != b)
+
+
+def wrap(name: str) -> str:
+    """A name ready for d<name> and <name>.grad: 'x1' stays, 'x1*w1' becomes '(x1*w1)'."""
+    if name.isidentifier() or (name.startswith("(") and name.endswith(")")):
+        return name
+    return f"({name})"
 
 
 def check_root(root: object, where: str) -> None:
@@ -154,7 +157,8 @@ class Walk:
         if not same(v.grad, self.recorded(v)):
             raise GraphChangedError(
                 f"{where}: {wrap(self.name(v))}.grad is {v.grad!r}, but stepping left it at {self.recorded(v)!r}: "
-                f"something else changed the grads ({hint}); make a new stepper to start again"
+                f"something else changed the grads ({hint}); to start again, make a new stepper, or call a "
+                f"Stepper's reset(): it puts every grad back as it was before stepping"
             )
 
     def before(self, k: int) -> tuple:
@@ -177,90 +181,3 @@ class Walk:
         for v, grad in reversed(list(zip(self.touched(k), grads))):
             v.grad = grad
             self._grads[v] = grad
-
-
-class BackwardSteps:
-    """The iterator ``backward_steps`` returns: backward_pass, one explained Step per ``next()``.
-
-    Not a generator function on purpose: a step refused because the graph changed leaves
-    it able to go on once the graph is put back (a generator that raised is finished).
-    """
-
-    def __init__(self, walk: Walk):
-        self._walk = walk
-        self._inner: Iterator | None = None  # backward_pass, started at the first next()
-        self.taken = 0
-        self._failed: BaseException | None = None
-
-    def __iter__(self) -> BackwardSteps:
-        return self
-
-    def __repr__(self) -> str:
-        walk = self._walk
-        return f"<backward steps from {walk.name(walk.root)}: {self.taken} of {len(walk.nodes)} taken>"
-
-    def __next__(self) -> Step:
-        walk, k = self._walk, self.taken
-        if self._failed is not None:
-            raise RuntimeError(
-                f"the backward pass stopped at step {k + 1} with {self._failed!r}; start a new one"
-            ) from self._failed
-        if k == len(walk.nodes):
-            raise StopIteration
-        if self._inner is None:
-            walk.start()
-            self._inner = backward_pass(walk.root, walk.gradient)
-        # Before the first step backward_pass has not set the grads up yet: nothing to compare.
-        walk.check(k, grads=k > 0)
-        before = walk.before(k)
-        stepped, local = self._advance(k, before)
-        if stepped is not walk.nodes[k]:
-            raise GraphChangedError(
-                f"step {k + 1}: the backward pass reached {walk.name(stepped)} where the stepper expected "
-                f"{walk.name(walk.nodes[k])}: the graph changed after stepping began"
-            )
-        self.taken += 1
-        return Step(walk, k, local, before, walk.after(k))
-
-    def _advance(self, k: int, before: tuple) -> tuple:
-        """One next() of backward_pass: (node, local derivatives, or None for a custom backward)."""
-        walk = self._walk
-        try:
-            if walk.root._prev:
-                return next(self._inner)
-            deque(self._inner, maxlen=0)  # a leaf root: backward_pass only seeds it
-            return walk.root, ()
-        except StopIteration:
-            raise GraphChangedError(
-                f"step {k + 1}: the backward pass ended early: the graph changed after stepping began"
-            ) from None
-        except BaseException as err:
-            # backward_pass cannot go on after an error (detect_anomaly's, say): undo the
-            # half-applied step so the grads are as the last good step left them.
-            self._failed = err
-            for v, grad in reversed(list(zip(walk.touched(k), before))):
-                v.grad = grad
-            raise
-
-
-def backward_steps(root: Value, gradient: float = 1.0) -> Iterator[Step]:
-    """The backward pass as a generator of explained steps: ``backward()``, one node per ``next()``.
-
-    Nothing runs until the first ``next()``.  Each ``next()`` applies one node's chain rule
-    through ``engine.backward_pass`` (the generator ``backward()`` runs to the end, so the
-    grads are bit-for-bit those of ``backward()``) and returns a ``Step``.  A root with no
-    inputs gives one step, its seed.  Leaves accumulate, as with ``backward()``.  If the
-    graph, a value or a grad changes between two steps, the next step raises
-    ``GraphChangedError`` instead of mixing old and new numbers.
-
-    >>> from engine import Value
-    >>> x = Value(3.0, label='x')
-    >>> y = x * x; y.label = 'y'
-    >>> for step in backward_steps(y):
-    ...     print(step)
-    y = x * x: dL/dx += dL/dy * dy/dx = 1.0 * 3.0 = 3.0  ->  x.grad = 3.0
-               dL/dx += dL/dy * dy/dx = 1.0 * 3.0 = 3.0  ->  x.grad = 6.0
-               (mul: d(a*b)/da = b, d(a*b)/db = a)
-    """
-    check_root(root, "backward_steps")
-    return BackwardSteps(Walk(root, check_gradient(gradient, "backward_steps")))

@@ -10,16 +10,13 @@ from __future__ import annotations
 import math
 from collections import deque
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
 
 from ..ops import Op
 from ..text import format_number, op_call
 from ..value import Value, backward_pass, local_derivatives, rule_of
+from .walk import Walk, wrap
 
-if TYPE_CHECKING:
-    from .walk import Walk
-
-__all__ = ["Text", "Step", "wrap", "assignment", "forward_steps_text", "where_text", "explain_text", "CUSTOM"]
+__all__ = ["Text", "Step", "assignment", "forward_steps_text", "where_text", "explain_text", "CUSTOM"]
 
 MAX_INPUT_LINES = 8  # a Step of a 1000-input sum shows this many inputs, then "... N more"
 MAX_PATHS = 8  # explain() writes out every path up to this many, then groups them
@@ -48,13 +45,6 @@ def is_number(text: str) -> bool:
     except ValueError:
         return False
     return True
-
-
-def wrap(name: str) -> str:
-    """A name ready for d<name> and <name>.grad: 'x1' stays, 'x1*w1' becomes '(x1*w1)'."""
-    if name.isidentifier() or (name.startswith("(") and name.endswith(")")):
-        return name
-    return f"({name})"
 
 
 def assignment(walk: Walk, node: Value) -> str:
