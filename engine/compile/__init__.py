@@ -131,11 +131,11 @@ class CompiledFunction:
 
     # --- replay, or trace -----------------------------------------------------------------
 
-    def _call(self, key: tuple, numbers: list, args: tuple, kwargs: dict):
+    def _call(self, key: tuple, numbers: list, args: tuple, kwargs: dict, record: bool = False):
         with self._lock:
             candidates = list(self._by_key.get(key, ()))
         for trace in reversed(candidates):  # the newest first
-            replayed = trace.run(numbers)
+            replayed = trace.run(numbers, record=record)
             if replayed is not None:
                 self._count_hit(trace)
                 value, extras, written = replayed
@@ -160,11 +160,16 @@ class CompiledFunction:
         with record_reads() as reads:
             returned = self.fn(*call_args, **call_kwargs)
         root, extras, shape = _split_outputs(returned)
-        root.backward()
         trace = Trace(root, extras, reads, inputs, numbers, int_uses)
         trace.shape = shape
+        # The eager run's backward, done by the new tape on the eager run's own values.
+        try:
+            value, extra_values, _ = trace.finish(trace.traced_values(), numbers)
+        except Exception:
+            root.backward()  # a rule that fails: backward() raises the engine's own error
+            raise
         self._store(key, trace)
-        return self._shaped(trace, root.data, [e.data for e in extras])
+        return self._shaped(trace, value, extra_values)
 
     def _store(self, key: tuple, trace: Trace) -> None:
         with self._lock:
@@ -204,7 +209,7 @@ class CompiledFunction:
         Values, say).  The eager run's own new constants have no counterpart and are skipped.
         """
         expected, leaves, eager_grads = _eager(self.fn, args, kwargs, restore=True)
-        got, written = self._call(key, numbers, args, kwargs)
+        got, written = self._call(key, numbers, args, kwargs, record=True)
         _compare("the value", got if isinstance(got, tuple) else (got,),
                  expected if isinstance(expected, tuple) else (expected,))
         replayed = {leaf for leaf, _ in written}

@@ -15,8 +15,9 @@ which tests/test_compile.py checks against the row, bit for bit.
 >>> x = Value(3.0)
 >>> tape = Tape(x * x + 1.0, [], [])
 >>> V, G = tape.new_lists()
->>> for i in tape.leaves:          # the leaves' numbers: x, then the constant 1.0
-...     V[i] = tape.nodes[i].data
+>>> for i, node in enumerate(tape.nodes):   # the leaves' numbers: x and the constant 1.0
+...     if node.is_leaf:
+...         V[i] = node.data
 >>> tape.forward(V); V[tape.root]
 10.0
 >>> G[tape.root] = 1.0; tape.backward(V, G); G[tape.index[x]]
@@ -96,44 +97,67 @@ def _order(root: Value, others: list[Value]) -> tuple[list[Value], list[Value]]:
     return behind, order
 
 
+def _instructions(nodes: list[Value], index: dict, n_behind: int) -> tuple[list, list]:
+    """The forward and backward tapes: ``(kind, rule, out, a, b)`` per computed node.
+
+    kind 1 or 2: one or two inputs, at positions a (and b); kind 0: many, a is their index
+    array.  The backward tape is the reverse of the nodes behind the root (the first
+    ``n_behind`` of ``nodes``), with each op's derivatives as the rule.
+    """
+    rules: dict[str, tuple[Callable, Callable]] = {}
+    forward, backward = [], []
+    for k, node in enumerate(nodes):
+        inputs = node._prev
+        if not inputs:
+            continue
+        rule = rules.get(node._op)
+        if rule is None:
+            op = _op_of(node)
+            rule = rules[node._op] = (_forward_of(op), op.derivatives)
+        out = index[node]
+        if len(inputs) == 2:
+            a, b = index[inputs[0]], index[inputs[1]]
+            kind = 2
+        elif len(inputs) == 1:
+            a, b, kind = index[inputs[0]], None, 1
+        else:
+            a, b, kind = tuple([index[p] for p in inputs]), None, 0
+        forward.append((kind, rule[0], out, a, b))
+        if k < n_behind:
+            backward.append((kind, rule[1], out, a, b))
+    backward.reverse()
+    return forward, backward
+
+
 class Tape:
     """The graph behind ``root`` (and behind ``others``: extras, nodes whose number was read).
 
-    Attributes: ``nodes`` (every node, forward order), ``index`` (node -> position),
-    ``leaves`` (positions of the leaves), ``grad_leaves`` (positions of the leaves behind the
-    root: the ones backward() gives a gradient), ``root``.
+    Positions: first the leaves a replay reads from their Values (those behind the root,
+    which get grads, then the others), then the leaves in ``inputs`` (arguments, read from
+    the call), then the computed nodes.  Attributes: ``nodes`` (every node, by position),
+    ``index`` (node -> position), ``value_leaves``, ``n_grad_values``, ``input_leaves``
+    (positions), ``grad_leaves`` (positions of all leaves behind the root), ``root``.
     """
 
-    def __init__(self, root: Value, others: list[Value], extras: list[Value]):
-        behind, nodes = _order(root, others)
+    def __init__(self, root: Value, others: list[Value], extras: list[Value], inputs: dict | None = None):
+        inputs = inputs or {}
+        behind, order = _order(root, others)
+        behind_leaves = [n for n in behind if not n._prev]
+        grad_values = [n for n in behind_leaves if n not in inputs]
+        in_grad = set(grad_values)
+        other_values = [n for n in order if not n._prev and n not in in_grad and n not in inputs]
+        input_leaves = [n for n in order if not n._prev and n in inputs]
+        self.value_leaves = grad_values + other_values
+        self.n_grad_values = len(grad_values)
+        nodes = self.value_leaves + input_leaves + [n for n in order if n._prev]
         self.nodes = nodes
         self.size = len(nodes)
         self.index = index = {node: i for i, node in enumerate(nodes)}
         self.root = index[root]
         self.extras = [index[e] for e in extras]
-        self.leaves = [i for i, node in enumerate(nodes) if not node._prev]
-        self.grad_leaves = [index[node] for node in behind if not node._prev]
-        forward = []
-        for node in nodes:
-            if node._prev:
-                forward.append(self._instruction(_forward_of(_op_of(node)), node))
-        backward = []
-        for node in reversed(behind):
-            if node._prev:
-                backward.append(self._instruction(_op_of(node).derivatives, node))
-        self._forward = forward
-        self._backward = backward
-
-    def _instruction(self, rule: Callable, node: Value) -> tuple:
-        """``(kind, rule, out, a, b)``: kind 1 or 2 for one or two inputs at a (and b); 0 for many, at a."""
-        index = self.index
-        inputs = node._prev
-        out = index[node]
-        if len(inputs) == 1:
-            return 1, rule, out, index[inputs[0]], None
-        if len(inputs) == 2:
-            return 2, rule, out, index[inputs[0]], index[inputs[1]]
-        return 0, rule, out, tuple([index[p] for p in inputs]), None
+        self.input_leaves = [index[n] for n in input_leaves]
+        self.grad_leaves = [index[n] for n in behind_leaves]
+        self._forward, self._backward = _instructions(order, index, len(behind))
 
     def new_lists(self) -> tuple[list[float], list[float]]:
         """Fresh ``V`` and ``G``: one slot per node, grads at 0.0 (interior grads start there)."""
