@@ -10,6 +10,7 @@ import pytest
 
 import engine
 from engine import AnomalyError, Value, detect_anomaly, no_grad
+from engine.value import rule_of
 
 # --- the node ------------------------------------------------------------------------------
 
@@ -84,13 +85,9 @@ def test_equality_and_hash_are_identity():
 def test_constructor_with_children_and_op():
     a, b = Value(2.0), Value(3.0)
     c = Value(a.data * b.data, (a, b), "*")  # micrograd's symbol is understood
-    assert c._op == "mul"
+    assert c._op == "*" and rule_of(c) is engine.OPS["mul"]
     c.backward()
     assert (a.grad, b.grad) == (3.0, 2.0)
-    with pytest.raises(ValueError, match="needs an _op"):
-        Value(1.0, (a,))
-    with pytest.raises(ValueError, match="unknown op 'frobnicate'"):
-        Value(1.0, (a,), "frobnicate")
     with pytest.raises(TypeError, match="_children must be Values"):
         Value(1.0, (1.0,), "neg")
 
@@ -158,7 +155,7 @@ def test_sum_and_dot_are_one_node_each():
         engine.dot(ws[:2], xs)
     with pytest.raises(ValueError, match="empty"):
         engine.sum([])
-    with pytest.raises(TypeError, match="sum: expected Values or numbers, got str 'x'"):
+    with pytest.raises(TypeError, match="sum: values must be Values or real numbers, got str 'x'"):
         engine.sum([Value(1.0), "x"])
 
 
@@ -365,11 +362,11 @@ def test_stable_where_the_result_is_finite():
     "make, message",
     [
         (lambda x: x.log(), "log: input must be > 0, got -1.0 (node 'x')"),
-        (lambda x: (x + 1).log(), "log: input must be > 0, got 0.0 (node <unlabelled 0.0>)"),
+        (lambda x: (x + 1).log(), "log: input must be > 0, got 0.0 (node '0.0')"),
         (lambda x: x.sqrt(), "sqrt: input must be >= 0, got -1.0 (node 'x')"),
         (lambda x: x**0.5, "pow: a negative base needs an integer exponent, got -1.0 ** 0.5 (nodes 'x', "),
         (lambda x: (x + 1) ** -1, "pow: 0 cannot be raised to a negative power, got 0.0 ** -1.0"),
-        (lambda x: 1 / (x + 1), "div: division by zero, got 1.0 / 0.0 (nodes <unlabelled 1.0>, <unlabelled 0.0>)"),
+        (lambda x: 1 / (x + 1), "div: division by zero, got 1.0 / 0.0 (nodes '1.0', '0.0')"),
         (lambda x: x / Value(0.0, label="z"), "div: division by zero, got -1.0 / 0.0 (nodes 'x', 'z')"),
     ],
 )
@@ -429,7 +426,7 @@ def test_custom_op_returning_wrong_number_of_derivatives_is_named():
     try:
         y = engine.apply("bad_twice", Value(1.0, label="x"))
         y.label = "y"
-        with pytest.raises(ValueError, match="bad_twice: derivatives returned 2 value.* for 1 input.*'y'"):
+        with pytest.raises(ValueError, match="bad_twice: derivatives at node 'y' returned 2 value.* for 1 input"):
             y.backward()
     finally:
         del engine.OPS["bad_twice"]

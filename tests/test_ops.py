@@ -13,6 +13,8 @@ import pytest
 import engine
 from engine import OPS, Value
 
+# take, max and detach are tested by name below: random floats cannot probe them.
+SMOOTH = sorted(name for name, op in OPS.items() if op.smooth)
 GRID = [-3.7, -2.0, -1.0, -0.3, -1e-3, 0.0, 1e-3, 0.25, 0.5, 1.0, 1.7, 2.0, 3.0, 4.5]
 MANY_INPUTS = [(0.5,), (1.0, -2.0, 3.5), (0.1, 0.2, -0.3, 0.4, 1.5, -2.5)]
 
@@ -71,7 +73,7 @@ def central_difference(f, args, i, h=1e-6):
     return (f(*up) - f(*down)) / (2 * h)
 
 
-@pytest.mark.parametrize("name", sorted(OPS))
+@pytest.mark.parametrize("name", SMOOTH)
 def test_local_derivatives_match_finite_differences(name):
     op = OPS[name]
     pts = points(op)
@@ -103,7 +105,7 @@ def test_every_builtin_op_has_a_closed_form_here():
     assert builtin <= set(CLOSED_FORM)
 
 
-@pytest.mark.parametrize("name", sorted(OPS))
+@pytest.mark.parametrize("name", SMOOTH)
 def test_op_through_values_matches_table(name):
     """Running the op on Values records one node whose backward applies the table's rule."""
     op = OPS[name]

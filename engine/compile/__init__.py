@@ -35,8 +35,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from typing import NamedTuple
 
-from ..value import Value, topological_order
-from ._hooks import is_anomaly_enabled, node_name, record_reads
+from ..value import Value, is_anomaly_enabled, node_name, record_reads, topological_order
 from .arguments import TracedInt, rebuild, shape_and_numbers
 from .guards import same
 from .trace import Trace

@@ -35,23 +35,19 @@ def same(a: object, b: object) -> bool:
     return type(a) is type(b) and a == b
 
 
-def _round(v: float, digits):
-    return round(v) if digits is None else round(v, digits)
-
-
-# What each kind of read gives for a node's value v (``detail`` as the core records it).
+# What each kind of read gives again, from the node's new value v.  "value" stands for the
+# reads whose result is the number itself, or a function of it the Read does not spell out
+# (round(v, n) and format(v, spec) record no n or spec): those guard the number, bit for bit.
 RECOMPUTE = {
-    "data": lambda v, detail: v,
-    "item": lambda v, detail: v,
-    "float": lambda v, detail: v,
-    "int": lambda v, detail: int(v),
-    "bool": lambda v, detail: v != 0.0,
-    "round": lambda v, detail: _round(v, detail),
-    "floor": lambda v, detail: math.floor(v),
-    "ceil": lambda v, detail: math.ceil(v),
-    "trunc": lambda v, detail: math.trunc(v),
-    "format": lambda v, detail: format(v, detail),
+    "value": lambda v: v,
+    "int": int,
+    "bool": lambda v: v != 0.0,
+    "round": round,
+    "floor": math.floor,
+    "ceil": math.ceil,
+    "trunc": math.trunc,
 }
+_AS_VALUE = {"data", "item", "float", "format"}
 
 
 class Guard(NamedTuple):
@@ -71,7 +67,7 @@ class Guard(NamedTuple):
                 right = V[self.other] if self.other is not None else other
                 now = _COMPARE[symbol](v, right)
             else:
-                now = RECOMPUTE[self.kind](v, self.detail)
+                now = RECOMPUTE[self.kind](v)
         except (ArithmeticError, ValueError):  # int(nan), round(inf): eager would raise there
             return False
         return same(now, self.expected)
@@ -87,16 +83,19 @@ def read_nodes(reads: list) -> list[Value]:
     return nodes
 
 
-def guards_from_reads(reads: list, index: dict) -> list[Guard]:
-    """The guards of a trace's reads, given the tape's node positions."""
+def guards_from_reads(reads: list, index: dict, traced: list[float]) -> list[Guard]:
+    """The guards of a trace's reads, given the tape's node positions and traced values."""
     guards = []
     for read in reads:
-        if read.kind != "compare" and read.kind not in RECOMPUTE:
-            raise TypeError(f"compile: cannot guard a read of kind {read.kind!r} (node {read.node!r})")
-        other = None
-        if read.kind == "compare" and isinstance(read.detail[1], Value):
-            other = index[read.detail[1]]
-        guards.append(Guard(read.kind, index[read.node], read.detail, other, read.result))
+        kind, position, expected, other = read.kind, index[read.node], read.result, None
+        if kind in _AS_VALUE or (kind == "round" and type(expected) is float):
+            kind, expected = "value", traced[position]
+        elif kind == "compare":
+            if isinstance(read.detail[1], Value):
+                other = index[read.detail[1]]
+        elif kind not in RECOMPUTE:
+            raise TypeError(f"compile: cannot guard a read of kind {kind!r} (node {read.node!r})")
+        guards.append(Guard(kind, position, read.detail, other, expected))
     return guards
 
 

@@ -31,7 +31,7 @@ import operator
 from collections.abc import Callable
 
 from ..ops import OPS, Op
-from ..value import Value, topological_order
+from ..value import Value, node_name, rule_of, topological_order
 
 __all__ = ["Tape", "FAST_FORWARD", "ReplayRefused"]
 
@@ -73,11 +73,12 @@ def _forward_of(op: Op) -> Callable:
 
 
 def _op_of(node: Value) -> Op:
-    op = OPS.get(node._op)
-    if op is None:
+    op = rule_of(node)
+    if not isinstance(op, Op):
         raise TypeError(
-            f"compile: node {node!r} was made by {node._op!r}, which is not in the op table; "
-            "register it with engine.register_op so that a replay can run it"
+            f"compile: node {node_name(node)} ({node._op!r}) has no row in the op table "
+            f"({'a _backward closure' if op else 'no rule'}), so a replay cannot run it; "
+            "give the op a row with engine.register_op (or scoped_op)"
         )
     return op
 
@@ -104,16 +105,16 @@ def _instructions(nodes: list[Value], index: dict, n_behind: int) -> tuple[list,
     array.  The backward tape is the reverse of the nodes behind the root (the first
     ``n_behind`` of ``nodes``), with each op's derivatives as the rule.
     """
-    rules: dict[str, tuple[Callable, Callable]] = {}
+    rules: dict[Op, tuple[Callable, Callable]] = {}
     forward, backward = [], []
     for k, node in enumerate(nodes):
         inputs = node._prev
         if not inputs:
             continue
-        rule = rules.get(node._op)
+        op = _op_of(node)
+        rule = rules.get(op)
         if rule is None:
-            op = _op_of(node)
-            rule = rules[node._op] = (_forward_of(op), op.derivatives)
+            rule = rules[op] = (_forward_of(op), op.derivatives)
         out = index[node]
         if len(inputs) == 2:
             a, b = index[inputs[0]], index[inputs[1]]

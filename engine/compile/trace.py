@@ -32,10 +32,11 @@ class Trace:
     def __init__(self, root: Value, extras: list[Value], reads: list, inputs: dict, numbers: list, int_guards: dict):
         tape = Tape(root, read_nodes(reads), extras, inputs)
         self.tape = tape
-        self.guards: list[Guard] = guards_from_reads(reads, tape.index)
+        nodes = tape.nodes
+        self._traced = [node.data for node in nodes]  # the eager run's values, for its backward
+        self.guards: list[Guard] = guards_from_reads(reads, tape.index, self._traced)
         self.int_guards = int_guards  # filled while fn ran; a dict, read on each replay
         self.size = tape.size
-        nodes = tape.nodes
         # Leaves: an argument's number comes from the call (a slot), any other leaf's from its Value.
         self._leaves = tape.value_leaves
         self._grad_leaves = tape.value_leaves[: tape.n_grad_values]
@@ -43,7 +44,6 @@ class Trace:
         # Value arguments behind the root get grads too; the Values made for float/int arguments do not.
         behind = set(tape.grad_leaves)
         self._grads_from_call = [(i, s) for i, s in self._from_call if i in behind and isinstance(numbers[s], Value)]
-        self._traced = [node.data for node in nodes]  # the eager run's values, for its backward
         del tape.nodes, tape.index  # the eager graph is not kept alive: only its leaves are
 
     def __repr__(self) -> str:
