@@ -10,7 +10,7 @@ here carries over, and micrograd's ``Neuron``, ``Layer`` and ``MLP`` keep their 
 337
 """
 
-from . import datasets
+from . import datasets, lr_scheduler, utils
 from .attention import (
     Embedding,
     KVCache,
@@ -27,7 +27,7 @@ from .layers import MLP, Layer, Linear, Neuron, ReLU, Sequential, Sigmoid, Tanh
 from .losses import binary_cross_entropy_with_logits, cross_entropy, hinge_loss, mse_loss
 from .module import LoadResult, Module
 from .norm import Dropout, LayerNorm, RMSNorm
-from .optim import SGD, Adam, Optimizer
+from .optim import SGD, Adam, AdamW, Optimizer, RMSprop
 from .recurrent import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell
 from .tokenizer import CharTokenizer
 
@@ -49,6 +49,10 @@ __all__ = [
     "Optimizer",
     "SGD",
     "Adam",
+    "AdamW",
+    "RMSprop",
+    "lr_scheduler",
+    "utils",
     "datasets",
     "softmax",
     "log_softmax",
