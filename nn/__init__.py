@@ -22,7 +22,7 @@ from .attention import (
 from .conv import AvgPool2d, Conv1d, Conv2d, Flatten, MaxPool2d
 from .functional import log_softmax, logsumexp, softmax
 from .gpt import GPT
-from .init import default_rng, kaiming_uniform_, manual_seed, uniform_, xavier_uniform_
+from .init import default_rng, kaiming_uniform_, manual_seed, normal_, uniform_, xavier_uniform_
 from .layers import MLP, Layer, Linear, Neuron, ReLU, Sequential, Sigmoid, Tanh
 from .losses import binary_cross_entropy_with_logits, cross_entropy, hinge_loss, mse_loss
 from .module import LoadResult, Module
@@ -60,6 +60,7 @@ __all__ = [
     "manual_seed",
     "default_rng",
     "uniform_",
+    "normal_",
     "xavier_uniform_",
     "kaiming_uniform_",
     "Conv1d",
