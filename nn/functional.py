@@ -56,15 +56,14 @@ def logsumexp(scores: Sequence[Value | float]) -> Value:
 
     The largest score m is taken out as a constant, log(sum e**(s_i - m)) + m; the result
     and its gradient (the softmax) are the same for any constant, and with m every
-    exponent is <= 0.
+    exponent is <= 0.  m is ``engine.max(scores).detach()``: a node (no gradient flows
+    through it), so a compiled replay recomputes it instead of freezing a number.
 
     >>> round(logsumexp([Value(1000.0), Value(1000.0)]).data, 6)
     1000.693147
     """
     xs = _values(scores, "logsumexp")
-    m = max(s.data for s in xs)
-    if not math.isfinite(m):
-        raise ValueError(f"logsumexp: scores must be finite, got {[s.data for s in xs]}")
+    m = _largest(xs, "logsumexp")
     return engine.sum([(s - m).exp() for s in xs]).log() + m
 
 
@@ -88,9 +87,19 @@ def softmax(scores: Sequence[Value | float]) -> list[Value]:
     [0.5, 0.5]
     """
     xs = _values(scores, "softmax")
-    m = max(s.data for s in xs)
-    if not math.isfinite(m):
-        raise ValueError(f"softmax: scores must be finite, got {[s.data for s in xs]}")
+    m = _largest(xs, "softmax")
     exps = [(s - m).exp() for s in xs]
     total = engine.sum(exps)
     return [e / total for e in exps]
+
+
+def _largest(xs: list[Value], where: str) -> Value:
+    """The largest score as a node with no gradient, checked finite by comparing the node.
+
+    Comparisons (not ``.data``) so that engine.compile keeps them as cheap guards that hold
+    for any finite scores, and recomputes m on every replay.
+    """
+    m = engine.max(xs).detach()
+    if not -math.inf < m < math.inf:
+        raise ValueError(f"{where}: scores must be finite, got {[s.data for s in xs]}")
+    return m
