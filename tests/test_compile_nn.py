@@ -109,3 +109,30 @@ def test_every_loss_replays_bit_for_bit(loss):
         for p in params:
             p.grad = 0.0
         assert _bits([step(x, t), *(p.grad for p in params)]) == expected
+
+
+def test_the_names_gpt_trains_compiled_exactly_as_eager_over_200_names():
+    from benchmarks.compiled import gpt_loss
+
+    docs = nn.datasets.names()
+    random.Random(42).shuffle(docs)
+    tok = nn.CharTokenizer(docs)
+    names = [tok.encode(d, bos=True)[:17] for d in docs[:200]]
+
+    def make():
+        model = nn.GPT(tok.vocab_size, rng=random.Random(42))
+        return model, nn.Adam(model.parameters(), lr=0.01, betas=(0.85, 0.99), eps=1e-8)
+
+    (eager_model, eager_opt), (model, opt) = make(), make()
+    step = compile(lambda tokens: gpt_loss(model, tokens))
+    for tokens in names:
+        eager_opt.zero_grad()
+        eager = gpt_loss(eager_model, tokens)
+        eager.backward()
+        opt.zero_grad()
+        assert step(tokens) == eager.data
+        assert [p.grad for p in model.parameters()] == [p.grad for p in eager_model.parameters()]
+        eager_opt.step()
+        opt.step()
+    lengths = len({len(t) for t in names})
+    assert step.stats().traces == lengths and step.stats().guards == 0  # one trace per name length
