@@ -10,9 +10,10 @@
 
 from .compile import BranchChangedError, CompiledGraph, compile
 from .forward_mode import jvp, tangents
+from .functions import dot, max, register_op, scoped_op, sum, take
 from .gradcheck import GradcheckError, assert_gradients_close, gradcheck, gradcheck_module
 from .graph import GraphvizNotFoundError, draw_dot, format_graph, render
-from .ops import OPS, Op, register_op
+from .ops import OPS, Op
 from .stepper import GraphChangedError, Step, Stepper, backward_steps, forward_steps
 from .value import (
     AnomalyError,
@@ -20,10 +21,10 @@ from .value import (
     apply,
     backward_pass,
     detect_anomaly,
-    dot,
+    enable_grad,
+    is_anomaly_enabled,
     is_grad_enabled,
     no_grad,
-    sum,
     topological_order,
 )
 
@@ -32,12 +33,17 @@ __all__ = [
     "OPS",
     "Op",
     "register_op",
+    "scoped_op",
     "apply",
     "sum",
     "dot",
+    "take",
+    "max",
     "no_grad",
+    "enable_grad",
     "is_grad_enabled",
     "detect_anomaly",
+    "is_anomaly_enabled",
     "AnomalyError",
     "topological_order",
     "backward_pass",

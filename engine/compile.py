@@ -29,10 +29,9 @@ import math
 from collections.abc import Callable
 from operator import attrgetter
 
-from . import value as _value
 from .gradcheck import _graph  # every node behind several outputs, in one topological order
 from .ops import OPS
-from .value import Value, backward_pass, topological_order
+from .value import Value, backward_pass, is_anomaly_enabled, record_reads, topological_order
 
 __all__ = ["compile", "CompiledGraph", "BranchChangedError"]
 
@@ -120,12 +119,9 @@ def compile(fn: Callable[[], object]) -> CompiledGraph:  # noqa: A001 - engine.c
     """
     if not callable(fn):
         raise TypeError(f"compile: expected a function of no arguments returning a Value, got {type(fn).__name__}")
-    previous = _value._comparisons
-    _value._comparisons = comparisons = []
-    try:
+    with record_reads() as reads:
         returned = fn()
-    finally:
-        _value._comparisons = previous
+    comparisons = [(r.detail[0], r.node, r.detail[1], r.result) for r in reads if r.kind == "compare"]
     root, extras = _split_outputs(returned)
     return CompiledGraph(fn, root, extras, comparisons)
 
@@ -188,7 +184,7 @@ class CompiledGraph:
         )
 
     def __call__(self, gradient: float = 1.0):
-        if _value._detect_anomaly:
+        if is_anomaly_enabled():
             return self._run_eagerly(gradient)  # detect_anomaly() checks every node: give it nodes
         try:
             out, extras, grads = self._replay(self.leaves, self._grad_leaves, float(gradient))

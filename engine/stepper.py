@@ -5,10 +5,10 @@ chain rule at one node (the same ``_backward()`` that ``backward()`` runs) and r
 ``Step`` that explains it with numbers.  ``Stepper(root)`` adds what a lesson needs: going
 back, jumping ahead, the whole chain rule down to one node, and pictures.
 
->>> from engine import Value
+>>> from engine import Value, backward_steps
 >>> a = Value(2.0, label='a'); b = Value(-3.0, label='b')
 >>> c = a * b; c.label = 'c'
->>> steps = c.backward_steps()
+>>> steps = backward_steps(c)
 >>> next(steps)
 c = a * b: dL/da += dL/dc * dc/da = 1.0 * -3.0 = -3.0  ->  a.grad = -3.0
            dL/db += dL/dc * dc/db = 1.0 * 2.0 = 2.0  ->  b.grad = 2.0
@@ -28,9 +28,10 @@ from pathlib import Path
 
 import graphviz
 
+from .backward import as_float as _as_float
 from .graph import _expression, _num, draw_dot, node_names
 from .ops import OPS, Op
-from .value import Value, _as_float, backward_pass, topological_order
+from .value import Value, backward_pass, topological_order
 
 __all__ = ["Step", "Stepper", "backward_steps", "forward_steps", "GraphChangedError"]
 
@@ -303,7 +304,7 @@ class Step:
 
     >>> from engine import Value
     >>> x = Value(0.5, label='x'); y = x.tanh(); y.label = 'y'
-    >>> step = next(y.backward_steps())
+    >>> step = next(backward_steps(y))
     >>> step.upstream, step.local, step.grads
     (1.0, (0.7864477329659274,), (0.7864477329659274,))
     """

@@ -255,7 +255,8 @@ def programs(
         raise ValueError(f"programs: n_inputs must be an int >= 1, got {n_inputs!r}")
     if isinstance(max_nodes, bool) or not isinstance(max_nodes, int) or max_nodes < 1:
         raise ValueError(f"programs: max_nodes must be an int >= 1, got {max_nodes!r}")
-    chosen = [_as_op(op, "programs") for op in (OPS.values() if ops is None else ops)]
+    default = [op for op in OPS.values() if op.smooth]  # take, max, detach need more than random floats
+    chosen = [_as_op(op, "programs") for op in (default if ops is None else ops)]
     if not chosen:
         raise ValueError("programs: ops must name at least one op, got an empty list")
     inputs = st.tuples(*[_floats(min_value, max_value)] * n_inputs)

@@ -93,7 +93,7 @@ def _uses(op, x, y):
     return engine.apply(op, x, y, y, x) * x
 
 
-@pytest.mark.parametrize("name", list(OPS))
+@pytest.mark.parametrize("name", [name for name, op in OPS.items() if op.smooth])
 def test_every_op_in_the_table_replays_bit_for_bit(name):
     x, y = Value(0.7, label="x"), Value(1.3, label="y")
     fn = lambda: _uses(OPS[name], x, y)  # noqa: E731

@@ -13,6 +13,8 @@ import pytest
 import engine
 from engine import OPS, Value
 
+# take, max and detach are tested by name below: random floats cannot probe them.
+SMOOTH = sorted(name for name, op in OPS.items() if op.smooth)
 GRID = [-3.7, -2.0, -1.0, -0.3, -1e-3, 0.0, 1e-3, 0.25, 0.5, 1.0, 1.7, 2.0, 3.0, 4.5]
 MANY_INPUTS = [(0.5,), (1.0, -2.0, 3.5), (0.1, 0.2, -0.3, 0.4, 1.5, -2.5)]
 
@@ -71,7 +73,7 @@ def central_difference(f, args, i, h=1e-6):
     return (f(*up) - f(*down)) / (2 * h)
 
 
-@pytest.mark.parametrize("name", sorted(OPS))
+@pytest.mark.parametrize("name", SMOOTH)
 def test_local_derivatives_match_finite_differences(name):
     op = OPS[name]
     pts = points(op)
@@ -103,7 +105,7 @@ def test_every_builtin_op_has_a_closed_form_here():
     assert builtin <= set(CLOSED_FORM)
 
 
-@pytest.mark.parametrize("name", sorted(OPS))
+@pytest.mark.parametrize("name", SMOOTH)
 def test_op_through_values_matches_table(name):
     """Running the op on Values records one node whose backward applies the table's rule."""
     op = OPS[name]
@@ -124,3 +126,46 @@ def test_kinks_follow_pytorch():
     x = Value(0.0)
     x.leaky_relu(0.1).backward()
     assert x.grad == 0.1
+
+
+# --- the rows that random floats cannot probe: take, max, detach ----------------------------
+
+
+def test_the_rows_random_floats_cannot_probe_are_marked():
+    assert {name for name, op in OPS.items() if not op.smooth} == {"take", "max", "detach"}
+
+
+def test_take_row_picks_by_the_last_input_and_passes_gradient_to_the_pick_only():
+    take = OPS["take"]
+    assert take.forward(4.0, 5.0, 6.0, 1.0) == 5.0 and take.forward(4.0, 5.0, 6.0, -1.0) == 6.0
+    assert take.derivatives(5.0, 4.0, 5.0, 6.0, 1.0) == (0.0, 1.0, 0.0, 0.0)
+    assert take.derivatives(6.0, 4.0, 5.0, 6.0, -1.0) == (0.0, 0.0, 1.0, 0.0)
+    assert take.check(4.0, 5.0, 2.0) == "index 2 is out of range for 2 values"
+    assert take.check(4.0, 0.5) == "index must be an integer, got 0.5"
+    assert take.check(4.0, math.nan) == "index must be an integer, got nan"
+
+
+def test_max_row_and_detach_row():
+    m = OPS["max"]
+    assert m.forward(1.0, 3.0, 2.0) == 3.0 and m.derivatives(3.0, 1.0, 3.0, 3.0) == (0.0, 1.0, 0.0)
+    assert math.isnan(m.forward(1.0, math.nan, 5.0))
+    assert m.derivatives(math.nan, 1.0, math.nan, math.nan) == (0.0, 1.0, 0.0)
+    d = OPS["detach"]
+    assert d.forward(2.5) == 2.5 and d.derivatives(2.5, 2.5) == (0.0,)
+
+
+def test_take_and_max_match_torch_float64_away_from_ties():
+    torch = pytest.importorskip("torch")
+    data = [0.3, -1.2, 2.5, 0.7]
+    for i in range(-4, 4):
+        xs = [Value(x) for x in data]
+        engine.take(xs, i).backward()
+        t = torch.tensor(data, dtype=torch.float64, requires_grad=True)
+        t[i].backward()
+        assert [x.grad for x in xs] == t.grad.tolist()
+    xs = [Value(x) for x in data]
+    m = engine.max(xs)
+    m.backward()
+    t = torch.tensor(data, dtype=torch.float64, requires_grad=True)
+    t.max().backward()
+    assert m.data == t.max().item() and [x.grad for x in xs] == t.grad.tolist()

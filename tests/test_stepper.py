@@ -41,7 +41,7 @@ def neuron_output(v):
 
 def test_lecture_steps_carry_the_lectures_numbers_and_read_like_the_chain_rule():
     o, v = lecture_neuron()
-    steps = o.backward_steps()
+    steps = backward_steps(o)
     assert v["n"].grad == 0.0  # nothing has run yet
     first = next(steps)
     assert isinstance(first, Step)
@@ -83,7 +83,7 @@ def test_stepping_to_the_end_gives_backward_bit_for_bit_on_the_lecture():
 def test_a_root_with_no_inputs_is_one_step_its_seed_and_a_finished_generator_stops():
     x = Value(2.0, label="x")
     x.grad = 0.5  # a leaf accumulates, as with backward()
-    steps = x.backward_steps(gradient=2.0)
+    steps = backward_steps(x, gradient=2.0)
     step = next(steps)
     assert step.node is x and step.op is None and step.inputs == ()
     assert step.grads_before == (0.5,) and step.grads == (2.5,) and x.grad == 2.5
@@ -97,9 +97,9 @@ def test_a_root_with_no_inputs_is_one_step_its_seed_and_a_finished_generator_sto
 def test_leaves_accumulate_across_runs_as_with_backward():
     a = Value(3.0, label="a")
     y = a * a + a
-    list(y.backward_steps())
+    list(backward_steps(y))
     assert a.grad == 7.0
-    list(y.backward_steps())
+    list(backward_steps(y))
     assert a.grad == 14.0
     y.backward()
     assert a.grad == 21.0
@@ -109,7 +109,7 @@ def test_an_input_used_twice_shows_both_additions():
     x = Value(3.0, label="x")
     y = x * x
     y.label = "y"
-    lines = repr(next(y.backward_steps())).splitlines()
+    lines = repr(next(backward_steps(y))).splitlines()
     assert lines[0].endswith("= 3.0  ->  x.grad = 3.0")
     assert lines[1].strip() == "dL/dx += dL/dy * dy/dx = 1.0 * 3.0 = 3.0  ->  x.grad = 6.0"
 
@@ -118,7 +118,7 @@ def test_a_wide_sum_lists_a_few_inputs_and_counts_the_rest():
     xs = [Value(float(i), label=f"x{i}") for i in range(20)]
     s = engine.sum(xs)
     s.label = "s"
-    text = repr(next(s.backward_steps()))
+    text = repr(next(backward_steps(s)))
     assert "dL/dx7 +=" in text and "dL/dx8 +=" not in text
     assert "... and 12 more inputs, the same way" in text
     assert all(x.grad == 1.0 for x in xs)
@@ -127,7 +127,7 @@ def test_a_wide_sum_lists_a_few_inputs_and_counts_the_rest():
 def test_unlabelled_nodes_get_format_graphs_names_and_constants_their_values():
     x = Value(2.0, label="x")
     y = (x * 3).tanh()
-    steps = list(y.backward_steps())
+    steps = list(backward_steps(y))
     assert repr(steps[0]).startswith("t2 = tanh(t1): dL/dt1 += dL/dt2 * dt2/dt1")
     assert "dL/d(3.0) += dL/dt1 * dt1/d(3.0)" in repr(steps[1])
 
@@ -135,8 +135,8 @@ def test_unlabelled_nodes_get_format_graphs_names_and_constants_their_values():
 def test_bad_arguments_are_refused_with_what_was_expected():
     with pytest.raises(TypeError, match="backward_steps: expected a Value .* got float 2.0"):
         backward_steps(2.0)
-    with pytest.raises(TypeError, match="gradient: data must be a real number .* got str 'one'"):
-        Value(1.0).backward_steps("one")
+    with pytest.raises(TypeError, match="gradient must be a real number .* got str 'one'"):
+        backward_steps(Value(1.0), "one")
     with pytest.raises(TypeError, match="Stepper: expected a Value"):
         Stepper([Value(1.0)])
 
@@ -286,7 +286,7 @@ def test_changing_a_value_while_stepping_is_refused_and_putting_it_back_goes_on(
 
 def test_rewiring_the_graph_while_stepping_is_refused():
     o, v = lecture_neuron()
-    steps = o.backward_steps()
+    steps = backward_steps(o)
     next(steps)
     v["n"]._prev = (v["x1*w1 + x2*w2"], v["x1"])
     with pytest.raises(GraphChangedError, match="step 2: node n was changed after stepping began"):
@@ -310,7 +310,7 @@ def test_a_failing_rule_leaves_the_grads_as_the_last_good_step_left_them():
     c = Value(1.0, label="c")
     z = x * c  # backward gives c the gradient inf: detect_anomaly stops there
     z.label = "z"
-    steps = z.backward_steps()
+    steps = backward_steps(z)
     with engine.detect_anomaly(), pytest.raises(engine.AnomalyError):
         next(steps)
     assert (x.grad, c.grad) == (0.0, 0.0)
@@ -346,6 +346,9 @@ def test_a_step_allocates_nothing_that_grows_with_the_graph():
         s.step()
         s.back()  # names the nodes, once, for its message
         s.step()
+        # Fill CPython's free list of pairs first: pairs freed into it would count as held.
+        pairs = [(i, i) for i in range(5000)]
+        del pairs
         tracemalloc.start()
         for _ in range(n_steps):
             s.step()

@@ -11,7 +11,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 # What a learner types.  `-i` keeps prompts on stderr; each expression's value goes to stdout.
 SESSION = """\
-from engine import Value, Stepper
+from engine import Value, Stepper, backward_steps
 x1, w1 = Value(2.0, label='x1'), Value(-3.0, label='w1')
 x2, w2 = Value(0.0, label='x2'), Value(1.0, label='w2')
 b = Value(6.8813735870195432, label='b')
@@ -20,7 +20,7 @@ x2w2 = x2*w2; x2w2.label = 'x2*w2'
 x1w1x2w2 = x1w1 + x2w2; x1w1x2w2.label = 'x1*w1 + x2*w2'
 n = x1w1x2w2 + b; n.label = 'n'
 o = n.tanh(); o.label = 'o'
-steps = o.backward_steps()
+steps = backward_steps(o)
 n.grad
 next(steps)
 print('o.grad', o.grad, 'n.grad', n.grad)
