@@ -7,14 +7,13 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Sequence
 from functools import partial
 
 import engine
 from engine import OPS, Value, apply
 
-__all__ = ["activation", "activation_names", "softmax", "log_softmax", "logsumexp"]
+__all__ = ["activation", "activation_names", "softmax", "log_softmax", "logsumexp", "pick", "is_graph_index"]
 
 
 def activation_names() -> list[str]:
@@ -52,6 +51,29 @@ def activation(name: str, where: str = "activation") -> Callable[[Value], Value]
     return method if callable(method) else partial(apply, op)
 
 
+def is_graph_index(index: object) -> bool:
+    """True for an index that is part of the graph: a Value, or an int ``engine.compile`` traces.
+
+    >>> is_graph_index(3), is_graph_index(Value(3.0))
+    (False, True)
+    """
+    return isinstance(index, Value) or isinstance(getattr(index, "graph_input", None), Value)
+
+
+def pick(values: Sequence[Value], index: int | Value) -> Value:
+    """``values[index]``: plain indexing for an int, an ``engine.take`` node for a graph index.
+
+    Both give the same number and send the gradient to the same value; ``take`` makes the
+    index an input of the graph, so a compiled replay picks ``values[new index]`` (class
+    targets of ``cross_entropy``, token ids of ``Embedding``).  A plain int needs no node.
+
+    >>> xs = [Value(1.0), Value(5.0)]
+    >>> pick(xs, 1) is xs[1], pick(xs, Value(1.0)).data
+    (True, 5.0)
+    """
+    return engine.take(values, index) if is_graph_index(index) else values[index]
+
+
 def _values(scores: Sequence[Value | float], where: str) -> list[Value]:
     """Scores as a non-empty list of Values (plain numbers become constants)."""
     if isinstance(scores, (Value, int, float)):
@@ -62,22 +84,23 @@ def _values(scores: Sequence[Value | float], where: str) -> list[Value]:
     return out
 
 
-def shifted(scores: Sequence[Value | float], where: str = "shifted") -> tuple[list[Value], float]:
+def shifted(scores: Sequence[Value | float], where: str = "shifted") -> tuple[list[Value], Value]:
     """The scores minus their largest, ``z_i = s_i - max``, and that max: how softmax avoids overflow.
 
     Every z_i is <= 0, so e**z_i never overflows, and softmax, log_softmax and the
     cross-entropy computed from z are the same as from s, without ever adding a huge
     number back: log_softmax([1e16, 1e16]) is [-0.693..., -0.693...], not [0.0, 0.0].
-    The max is a constant: the results do not depend on it, so no gradient goes through it.
+    The max is ``engine.max(scores).detach()``: a node, so ``engine.compile`` recomputes it
+    for new scores (no number is read out of the graph), and detached, because the results
+    do not depend on it, so no gradient goes through it.  As in PyTorch, a score of +inf
+    or NaN makes the results NaN.
 
     >>> z, m = shifted([Value(1.0), Value(3.0)])
-    >>> [v.data for v in z], m
+    >>> [v.data for v in z], m.data
     ([-2.0, 0.0], 3.0)
     """
     xs = _values(scores, where)
-    m = max(s.data for s in xs)
-    if not math.isfinite(m):
-        raise ValueError(f"{where}: scores must be finite, got {[s.data for s in xs]}")
+    m = engine.max(xs).detach()
     return [s - m for s in xs], m
 
 

@@ -19,7 +19,7 @@ import engine
 from engine import Value
 
 from .checks import check_real
-from .functional import shifted
+from .functional import is_graph_index, pick, shifted
 
 __all__ = ["mse_loss", "hinge_loss", "binary_cross_entropy_with_logits", "cross_entropy"]
 
@@ -153,6 +153,8 @@ def cross_entropy(scores: Sequence[Value] | Sequence[Sequence[Value]], target: o
         row = _as_list(row, "the class scores", where)
         if soft:
             terms.append(_soft_target_term(row, t, eps, i))
+        elif is_graph_index(t):  # engine.compile's traced target: take() checks its range on every replay
+            terms.append(_class_target_term(row, t, eps))
         elif _class_index(t, i, len(row), ignore_index) == ignore_index:
             terms.append(None)
         else:
@@ -194,8 +196,8 @@ def _class_target_term(row: list, t: int, eps: float) -> Value:
     z, _ = shifted(row, "cross_entropy")
     log_total = engine.sum([zi.exp() for zi in z]).log()
     if not eps:
-        return log_total - z[t]
-    return log_total - ((1.0 - eps) * z[t] + (eps / len(z)) * engine.sum(z))
+        return log_total - pick(z, t)
+    return log_total - ((1.0 - eps) * pick(z, t) + (eps / len(z)) * engine.sum(z))
 
 
 def _soft_target_term(row: list, probs: Sequence, eps: float, i: int) -> Value:
