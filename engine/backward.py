@@ -36,13 +36,12 @@ def as_float(x: object, what: str = "Value: data") -> float:
 
 
 def shown(x: object) -> str:
-    """"str '1'" or "an int of 401 digits": what was given, short enough for a message."""
+    """ "str '1'" or "an int of 401 digits": what was given, short enough for a message."""
     if isinstance(x, int) and not isinstance(x, bool) and x.bit_length() > 64:
         digits = len(str(abs(x))) if x.bit_length() < 10_000 else "thousands of"
         return f"an int of {digits} digits"
     text = repr(x)
     return f"{type(x).__name__} {text if len(text) <= 60 else text[:57] + '...'}"
-
 
 
 def node_name(node) -> str:
@@ -134,15 +133,19 @@ def _checked_local(op: Op, local: object, node) -> tuple[float, ...]:
     n = len(node._prev)
     where = f"{op.name}: derivatives at node {_quoted(node)}"
     if not isinstance(local, (tuple, list)):
-        raise TypeError(f"{where} returned {type(local).__name__} {local!r}; it must return a tuple "
-                        f"of {n} float(s), one d(out)/d(input) per input, e.g. (2.0,)")
+        raise TypeError(
+            f"{where} returned {type(local).__name__} {local!r}; it must return a tuple "
+            f"of {n} float(s), one d(out)/d(input) per input, e.g. (2.0,)"
+        )
     if len(local) != n:
-        raise ValueError(f"{where} returned {len(local)} value(s) for {n} input(s); "
-                         "it must return one d(out)/d(input) per input")
+        raise ValueError(
+            f"{where} returned {len(local)} value(s) for {n} input(s); it must return one d(out)/d(input) per input"
+        )
     for i, d in enumerate(local):
         if isinstance(d, bool) or not isinstance(d, numbers.Real):
-            raise TypeError(f"{where} returned {shown(d)} for input {i}; "
-                            "derivatives must be real numbers (int or float)")
+            raise TypeError(
+                f"{where} returned {shown(d)} for input {i}; derivatives must be real numbers (int or float)"
+            )
     return tuple(as_float(d, f"{where}: the derivative for input {i}") for i, d in enumerate(local))
 
 

@@ -139,8 +139,9 @@ def register_op(
 
 
 @contextmanager
-def scoped_op(name: str, forward: Callable, derivatives: Callable, symbol: str | None = None,
-              **options) -> Iterator[CustomOp]:
+def scoped_op(
+    name: str, forward: Callable, derivatives: Callable, symbol: str | None = None, **options
+) -> Iterator[CustomOp]:
     """``register_op`` for one block only: the op leaves the table at the end (for a test).
 
     >>> with scoped_op("twice", lambda a: 2 * a, lambda out, a: (2.0,)) as twice:

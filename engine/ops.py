@@ -172,7 +172,7 @@ def _sqrt_derivative(out: float, a: float) -> tuple[float]:
 
 
 def _relu(a: float) -> float:
-    return 0.0 if a <= 0.0 else a  # written so that relu(nan) is nan, as in PyTorch
+    return 0.0 if a <= 0.0 else a  # written so that relu(nan) is nan (slope 1), as in PyTorch
 
 
 def _dot(*args: float) -> float:
@@ -193,8 +193,9 @@ def _dot_derivatives(out: float, *args: float) -> tuple:
 
 
 def _take(*args: float) -> float:
-    # Inputs are the values, then the index (a float holding an integer, checked before).
-    return args[int(args[-1])]
+    # Inputs are the values, then the index (a float holding an integer, checked before);
+    # a negative index counts from the end, as in Python.
+    return args[int(args[-1]) % (len(args) - 1)]
 
 
 def _take_check(*args: float) -> str | None:
@@ -272,7 +273,7 @@ _row("log",  math.log,            lambda out, a: (1.0 / a,),                    
 _row("sqrt", math.sqrt,           _sqrt_derivative,                                 "sqrt",
      check=lambda a: "input must be >= 0" if a < 0.0 else None,
      note="d(sqrt a)/da = 1/(2 sqrt a), +-inf at a = +-0 (as in PyTorch)")
-_row("relu", _relu,               lambda out, a: (1.0 if a > 0.0 else 0.0,),        "relu",
+_row("relu", _relu,               lambda out, a: (0.0 if a <= 0.0 else 1.0,),       "relu",
      kinks=(0.0,), note="d relu(a)/da = 1 if a > 0 else 0, taken as 0 at a = 0 (as in PyTorch)")
 _row("leaky_relu", lambda a, s: a if a > 0.0 else s * a,
      lambda out, a, s: (1.0 if a > 0.0 else s, 0.0 if a > 0.0 else a),          "leaky_relu", arity=2,

@@ -1,13 +1,17 @@
-"""The switches of the core, each belonging to the thread that sets it, and the tools' read hook.
+"""The core's switches, each belonging to the thread that sets it, and Python's number protocol.
 
 ``no_grad()`` stops graph recording, ``detect_anomaly()`` turns NaN/inf checks on, and
 ``record_reads()`` lets a tool (``engine.compile``) see every number Python code reads out
-of a Value.  All three are context managers that nest and affect only their own thread.
+of a Value: ``float(v)``, ``round(v)``, ``v < 0``, ... (``NumberProtocol``, which ``Value``
+inherits).  All three are context managers that nest and affect only their own thread.
 Use them through ``engine`` or ``engine.value``.
 """
 
 from __future__ import annotations
 
+import math
+import numbers
+import operator
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -22,7 +26,9 @@ __all__ = [
     "record_reads",
     "Read",
     "AnomalyError",
+    "NumberProtocol",
 ]
+
 
 class _Switches(threading.local):
     grad_enabled = True  # no_grad() turns graph recording off
@@ -143,3 +149,87 @@ def record_reads() -> Iterator[list[Read]]:
 def _note(kind: str, node: object, result: object, detail: object = None) -> None:
     for reads in _here.recorders:
         reads.append(Read(kind, node, result, detail))
+
+
+# --- the number protocol: what a Value gives where Python wants a number -----------------
+
+
+class NumberProtocol:
+    """float(v), int(v), round(v[, n]), math.floor/ceil/trunc(v), format(v, spec), bool(v), v < w.
+
+    Each works on the node's number and is reported to ``record_reads()``.  ``bool(v)`` is
+    ``v.data != 0``.  ``==`` is not here on purpose: it stays identity (see ``Value``).
+    """
+
+    __slots__ = ()
+    _data: float
+
+    def _read(self, kind: str, result: object) -> object:
+        if _open_blocks:
+            _note(kind, self, result)
+        return result
+
+    def item(self) -> float:
+        """The value as a plain float, as in PyTorch."""
+        return self._read("item", self._data)
+
+    def __float__(self) -> float:
+        return self._read("float", self._data)
+
+    def __int__(self) -> int:
+        return self._read("int", int(self._data))
+
+    def __bool__(self) -> bool:
+        return self._read("bool", self._data != 0.0)
+
+    def __round__(self, ndigits: int | None = None) -> float | int:
+        return self._read("round", round(self._data) if ndigits is None else round(self._data, ndigits))
+
+    def __floor__(self) -> int:
+        return self._read("floor", math.floor(self._data))
+
+    def __ceil__(self) -> int:
+        return self._read("ceil", math.ceil(self._data))
+
+    def __trunc__(self) -> int:
+        return self._read("trunc", math.trunc(self._data))
+
+    def __format__(self, spec: str) -> str:
+        # An empty spec (f"{v}") prints the Value itself, as print(v) does.
+        return self._read("format", format(self._data, spec)) if spec else str(self)
+
+    def __lt__(self, other: object) -> bool:
+        return _compare("<", self, other)
+
+    def __le__(self, other: object) -> bool:
+        return _compare("<=", self, other)
+
+    def __gt__(self, other: object) -> bool:
+        return _compare(">", self, other)
+
+    def __ge__(self, other: object) -> bool:
+        return _compare(">=", self, other)
+
+
+_COMPARE = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge}
+
+
+def _compare(symbol: str, a: NumberProtocol, other: object) -> bool:
+    """``a < other`` and friends on the numbers; a plain number is recorded as a float."""
+    if isinstance(other, NumberProtocol):
+        other_data = other._data
+    elif isinstance(other, numbers.Real) and not isinstance(other, bool):
+        other_data = other
+    else:
+        return NotImplemented
+    outcome = _COMPARE[symbol](a._data, other_data)
+    if _open_blocks:
+        _note("compare", a, outcome, (symbol, other if isinstance(other, NumberProtocol) else _as_real(other)))
+    return outcome
+
+
+def _as_real(x: numbers.Real) -> float:
+    try:
+        return float(x)
+    except OverflowError:  # an int beyond float range compares like an infinity
+        return math.copysign(math.inf, x)

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import math
 import numbers
-import operator
 from collections import deque
 from collections.abc import Callable, Iterable
 from itertools import repeat
@@ -40,6 +39,7 @@ from .backward import (
 from .ops import OPS, Op
 from .switches import (
     AnomalyError,
+    NumberProtocol,
     Read,
     _note,
     detect_anomaly,
@@ -61,7 +61,7 @@ __all__ = [
 # --- the node ----------------------------------------------------------------------------
 
 
-class Value:
+class Value(NumberProtocol):
     """One scalar in a computation graph: its value, its gradient and how it was made.
 
     ``Value(data, _children=(), _op='', label='')`` is micrograd's signature, so lecture code
@@ -124,54 +124,6 @@ class Value:
     def is_leaf(self) -> bool:
         """True for a node nobody computed (an input, a parameter or a constant)."""
         return not self._prev
-
-    # --- the number protocol: each reads .data -------------------------------------
-
-    def _read(self, kind: str, result: object) -> object:
-        if _switches._open_blocks:
-            _note(kind, self, result)
-        return result
-
-    def item(self) -> float:
-        """The value as a plain float, as in PyTorch."""
-        return self._read("item", self._data)
-
-    def __float__(self) -> float:
-        return self._read("float", self._data)
-
-    def __int__(self) -> int:
-        return self._read("int", int(self._data))
-
-    def __bool__(self) -> bool:
-        return self._read("bool", self._data != 0.0)
-
-    def __round__(self, ndigits: int | None = None) -> float | int:
-        return self._read("round", round(self._data) if ndigits is None else round(self._data, ndigits))
-
-    def __floor__(self) -> int:
-        return self._read("floor", math.floor(self._data))
-
-    def __ceil__(self) -> int:
-        return self._read("ceil", math.ceil(self._data))
-
-    def __trunc__(self) -> int:
-        return self._read("trunc", math.trunc(self._data))
-
-    def __format__(self, spec: str) -> str:
-        # An empty spec (f"{v}") prints the Value itself, as print(v) does.
-        return self._read("format", format(self._data, spec)) if spec else str(self)
-
-    def __lt__(self, other: object) -> bool:
-        return _compare("<", self, other)
-
-    def __le__(self, other: object) -> bool:
-        return _compare("<=", self, other)
-
-    def __gt__(self, other: object) -> bool:
-        return _compare(">", self, other)
-
-    def __ge__(self, other: object) -> bool:
-        return _compare(">=", self, other)
 
     # --- arithmetic: each operator is one row of the op table ----------------------
 
@@ -328,23 +280,6 @@ def _table_rule(label: str, n_inputs: int) -> Op | None:
     return next((op for op in candidates if op.arity in (None, n_inputs)), None)
 
 
-_COMPARE = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge}
-
-
-def _compare(symbol: str, a: Value, other: object) -> bool:
-    """``a < other`` and friends on the numbers (recorded inside ``record_reads()``)."""
-    if isinstance(other, Value):
-        other_data = other._data
-    elif isinstance(other, numbers.Real) and not isinstance(other, bool):
-        other_data = other
-    else:
-        return NotImplemented
-    outcome = _COMPARE[symbol](a._data, other_data)
-    if _switches._open_blocks:
-        _note("compare", a, outcome, (symbol, other if isinstance(other, Value) else float(other)))
-    return outcome
-
-
 # --- making nodes ------------------------------------------------------------------------
 
 
@@ -407,8 +342,9 @@ def apply(op: str | Op, *inputs: Value) -> Value:
         raise TypeError(f"{op.name}: takes {op.arity} input(s), got {len(inputs)}")
     if not all(map(isinstance, inputs, repeat(Value))):
         i, bad = next((i, x) for i, x in enumerate(inputs) if not isinstance(x, Value))
-        raise TypeError(f"apply: {op.name}'s inputs must be Values, got {shown(bad)} as input {i} "
-                        f"(wrap numbers as Value(x))")
+        raise TypeError(
+            f"apply: {op.name}'s inputs must be Values, got {shown(bad)} as input {i} (wrap numbers as Value(x))"
+        )
     args = (inputs[0]._data,) if len(inputs) == 1 else [v._data for v in inputs]
     if op.check is not None:
         problem = op.check(*args)
@@ -439,6 +375,7 @@ def _as_op(op: object) -> Op:
 
 def _checked_output(op: Op, data: object, inputs: tuple) -> float:
     if isinstance(data, bool) or not isinstance(data, numbers.Real):
-        raise TypeError(f"{op.name}: forward returned {shown(data)}; it must return a real number, "
-                        f"for {describe(op, inputs)}")
+        raise TypeError(
+            f"{op.name}: forward returned {shown(data)}; it must return a real number, for {describe(op, inputs)}"
+        )
     return as_float(data, f"{op.name}: the forward result")

@@ -29,7 +29,7 @@ import engine
 from engine import Value, dot
 
 from .functional import activation as _activation_fn
-from .functional import softmax
+from .functional import is_graph_index, softmax
 from .init import check_rng, xavier_uniform_
 from .layers import Linear, _check_size
 from .module import Module
@@ -48,7 +48,9 @@ class Embedding(Module):
     NB: torch.nn.Embedding; ``weight`` is ``[num_embeddings][embedding_dim]``, drawn from
     N(0, 1) as in PyTorch.  Give one index for one vector, or a list of indices for a
     sequence of vectors.  The vectors returned are the table's own Values, so training
-    moves the rows that were looked up.
+    moves the rows that were looked up.  An index that is part of the graph (a Value, or
+    an int ``engine.compile`` traces) gives ``engine.take`` nodes instead: the same numbers
+    and gradients, and a compiled replay looks up the new token.
 
     >>> emb = Embedding(4, 2, rng=random.Random(0))
     >>> emb(3) == emb.weight[3]
@@ -69,6 +71,8 @@ class Embedding(Module):
         return self._row(input, "input")
 
     def _row(self, i: object, what: str) -> Vector:
+        if is_graph_index(i):  # a Value or engine.compile's traced int: the token id is part of the graph
+            return [engine.take([row[c] for row in self.weight], i) for c in range(self.embedding_dim)]
         if isinstance(i, bool) or not isinstance(i, numbers.Integral):
             raise TypeError(f"Embedding: {what} must be a token index (an int), got {type(i).__name__} {i!r}")
         if not 0 <= i < self.num_embeddings:

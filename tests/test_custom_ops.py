@@ -157,3 +157,113 @@ def test_the_property_testing_demo_finds_the_bug_then_passes_the_fix():
     assert "Likely cause: the derivatives rule of op 'smooth_abs'" in out
     assert out.rstrip().endswith("After the fix: gradcheck passes on 300 random programs using smooth_abs.")
     assert "smooth_abs" not in OPS  # the demo ran in its own process
+
+
+# --- a custom op that misbehaves is named, never trusted --------------------------------
+
+
+def test_an_exception_inside_forward_is_re_raised_naming_op_and_inputs():
+    with engine.scoped_op("lookup", lambda a: {}[a], lambda out, a: (0.0,)) as lookup:
+        with pytest.raises(ValueError, match=r"lookup: its forward raised KeyError: 2.0, for 2.0 \(node 'x'\)") as err:
+            lookup(Value(2.0, label="x"))
+        assert isinstance(err.value.__cause__, KeyError)
+    with engine.scoped_op("broken", lambda a: a + "s", lambda out, a: (0.0,)) as broken:
+        with pytest.raises(TypeError, match=r"broken: its forward raised TypeError: .* for 1.0 \(node '1.0'\)"):
+            broken(1.0)
+
+
+def test_an_exception_inside_derivatives_names_op_node_and_inputs():
+    with engine.scoped_op("inv", lambda a: 1.0, lambda out, a: (1.0 / a,)) as inv:
+        y = inv(Value(0.0, label="x"))
+        y.label = "y"
+        with pytest.raises(ValueError, match=r"inv: its derivatives raised ZeroDivisionError: .* at node 'y', for 0.0 \(node 'x'\)") as err:  # noqa: E501
+            y.backward()
+        assert isinstance(err.value.__cause__, ZeroDivisionError)
+
+
+@pytest.mark.parametrize(
+    "derivative, error, message",
+    [
+        (lambda out, a: 2.0, TypeError, "returned float 2.0; it must return a tuple of 1 float"),
+        (lambda out, a: None, TypeError, "returned NoneType None; it must return a tuple"),
+        (lambda out, a: (1.0, 2.0), ValueError, "returned 2 value.s. for 1 input"),
+        (lambda out, a: (1j,), TypeError, "returned complex 1j for input 0; derivatives must be real numbers"),
+        (lambda out, a: (Value(1.0),), TypeError, "returned Value Value.data=1.0.* for input 0"),
+        (lambda out, a: (10**400,), ValueError, "the derivative for input 0 is too large for a float"),
+    ],
+)
+def test_a_derivative_of_the_wrong_kind_is_refused(derivative, error, message):
+    with engine.scoped_op("odd", lambda a: 2 * a, derivative) as odd:
+        x = Value(1.0)
+        y = odd(x)
+        with pytest.raises(error, match=message):
+            y.backward()
+        assert x.grad == 0.0  # nothing was added before the refusal
+
+
+def test_a_derivative_returning_ints_or_a_list_is_accepted_as_floats():
+    with engine.scoped_op("twice", lambda a: 2 * a, lambda out, a: [2]) as twice:
+        x = Value(1.0)
+        y = twice(x)
+        y.backward()
+        assert (y.data, x.grad) == (2.0, 2.0) and type(x.grad) is float
+
+
+@pytest.mark.parametrize(
+    "result, shown", [("1.5", "str '1.5'"), (1j, "complex 1j"), (None, "NoneType None"), (True, "bool")]
+)
+def test_a_forward_returning_a_non_number_is_refused(result, shown):
+    with engine.scoped_op("bad", lambda a: result, lambda out, a: (1.0,)) as bad:
+        with pytest.raises(TypeError, match=f"bad: forward returned {shown}"):
+            bad(Value(1.0))
+
+
+@pytest.mark.parametrize(
+    "options, error, message",
+    [
+        ({"symbol": 123}, TypeError, "symbol must be a non-empty str, got int 123"),
+        ({"kinks": "abc"}, TypeError, "kinks must be a tuple of numbers, got str 'abc'"),
+        ({"kinks": (0.0, "a")}, TypeError, "kinks must be finite real numbers, got str 'a'"),
+        ({"kinks": (math.inf,)}, TypeError, "kinks must be finite real numbers"),
+        ({"arity": 0}, ValueError, "arity must be a positive int or None, got int 0"),
+        ({"arity": True}, ValueError, "arity must be a positive int or None"),
+        ({"check": 1}, TypeError, "check must be a function or None"),
+        ({"note": 5}, TypeError, "note must be a str"),
+    ],
+)
+def test_register_op_validates_every_field(options, error, message):
+    with pytest.raises(error, match=message):
+        register_op("validated", abs, lambda out, a: (1.0,), **options)
+    assert "validated" not in OPS
+    assert register_op.__module__ == "engine.functions"
+
+
+def test_kinks_are_kept_as_a_tuple_of_floats():
+    with engine.scoped_op("kinked", abs, lambda out, a: (1.0,), kinks=[0, 1]) as op:
+        assert op.kinks == (0.0, 1.0)
+
+
+# --- graphs keep the op they were made with ---------------------------------------------
+
+
+def test_scoped_op_registers_for_the_block_only_even_when_it_raises():
+    with pytest.raises(RuntimeError):
+        with engine.scoped_op("temp", lambda a: a, lambda out, a: (1.0,)):
+            assert "temp" in OPS
+            raise RuntimeError
+    assert "temp" not in OPS
+
+
+def test_deleting_or_re_registering_a_name_never_changes_an_existing_graph():
+    with engine.scoped_op("scale", lambda a: 3 * a, lambda out, a: (3.0,)) as scale:
+        x = Value(2.0)
+        y = scale(x) * x  # d(3x * x)/dx = 6x = 12
+    assert "scale" not in OPS
+    y.backward()
+    assert x.grad == 12.0
+    with engine.scoped_op("scale", lambda a: 10 * a, lambda out, a: (10.0,)):
+        x.grad = 0.0
+        y.backward()  # the graph keeps its own op, not the new one (42.0 before)
+        assert x.grad == 12.0
+        assert engine.value.rule_of(y._prev[0]) is scale
+        assert engine.value.local_derivatives(y._prev[0]) == (3.0,)

@@ -430,3 +430,155 @@ def test_custom_op_returning_wrong_number_of_derivatives_is_named():
             y.backward()
     finally:
         del engine.OPS["bad_twice"]
+
+
+# --- micrograd's way: free op labels and _backward closures --------------------------------
+
+
+def micrograd_tanh(self):
+    # The lecture's own code, as typed in the video.
+    x = self.data
+    t = (math.exp(2 * x) - 1) / (math.exp(2 * x) + 1)
+    out = Value(t, (self,), "tanh")
+
+    def _backward():
+        self.grad += (1 - t**2) * out.grad
+
+    out._backward = _backward
+    return out
+
+
+def micrograd_relu(self):
+    out = Value(0 if self.data < 0 else self.data, (self,), "ReLU")
+
+    def _backward():
+        self.grad += (out.data > 0) * out.grad
+
+    out._backward = _backward
+    return out
+
+
+def test_a_closure_assigned_to_backward_runs_in_backward():
+    x = Value(0.5, label="x")
+    y = micrograd_tanh(x) * 2
+    y.backward()
+    assert x.grad == pytest.approx(2 * (1 - math.tanh(0.5) ** 2), rel=1e-15)
+    assert rule_of(y._prev[0]) is not engine.OPS["tanh"] and callable(rule_of(y._prev[0]))
+    z = micrograd_relu(Value(-1.0)) + micrograd_relu(x)
+    assert z._prev[0]._op == "ReLU"  # a free label, kept as written
+    z.backward()
+    assert x.grad == pytest.approx(2 * (1 - math.tanh(0.5) ** 2) + 1.0)
+
+
+def test_backward_pass_yields_none_as_the_local_derivatives_of_a_closure_node():
+    x = Value(0.5)
+    t = micrograd_tanh(x)
+    y = t * 3
+    steps = list(engine.backward_pass(y))
+    assert [(node, local) for node, local in steps] == [(y, (3.0, t.data)), (t, None)]
+    assert engine.value.local_derivatives(t) is None and engine.value.local_derivatives(y) == (3.0, t.data)
+
+
+def test_a_node_with_a_label_but_no_rule_explains_both_ways_to_give_one():
+    a = Value(2.0, label="a")
+    y = Value(a.data**2, (a,), "**2", label="y")
+    assert y._op == "**2" and rule_of(y) is None
+    with pytest.raises(ValueError) as err:
+        y.backward()
+    message = str(err.value)
+    assert "node 'y' (op '**2') has inputs but no rule" in message
+    assert "engine.register_op" in message and "recommended" in message and "out._backward = f" in message
+    assert a.grad == 0.0
+    y._backward = lambda: None  # micrograd's way fixes it
+    y.backward()
+
+
+def test_manual_backward_by_hand_works_for_closure_and_table_nodes():
+    x = Value(0.5)
+    t = micrograd_tanh(x)
+    y = t * 2
+    y.grad = 1.0
+    y._backward()
+    t._backward()
+    assert x.grad == pytest.approx(2 * (1 - math.tanh(0.5) ** 2))
+    with pytest.raises(TypeError, match="_backward must be a function"):
+        y._backward = 3
+
+
+# --- take, max, detach ---------------------------------------------------------------------
+
+
+def test_take_picks_one_value_and_only_it_gets_the_gradient():
+    xs = [Value(1.0), Value(5.0), Value(3.0)]
+    y = engine.take(xs, -1) * 2
+    y.backward()
+    assert y.data == 6.0 and [x.grad for x in xs] == [0.0, 0.0, 2.0]
+    index = Value(1.0, label="i")
+    z = engine.take(xs, index)
+    assert z._prev[-1] is index and z.data == 5.0
+    z.backward()
+    assert index.grad == 0.0 and xs[1].grad == 1.0
+
+
+def test_take_uses_the_graph_input_of_a_traced_int():
+    class TracedInt(int):
+        pass
+
+    i = TracedInt(2)
+    i.graph_input = Value(2.0, label="i")
+    y = engine.take([1.0, 2.0, 7.0], i)
+    assert y._prev[-1] is i.graph_input and y.data == 7.0
+
+
+@pytest.mark.parametrize(
+    "index, error, message",
+    [
+        (3, ValueError, "take: index 3 is out of range for 3 values"),
+        (-4, ValueError, "take: index -4 is out of range for 3 values"),
+        (Value(1.5), ValueError, "take: index must be an integer, got 1.5"),
+        (1.0, TypeError, "take: index must be an int or a Value holding one, got float 1.0"),
+        (True, TypeError, "take: index must be an int"),
+        (10**400, ValueError, "take: index is too large for a float"),
+    ],
+)
+def test_take_refuses_bad_indices_naming_index_and_length(index, error, message):
+    with pytest.raises(error, match=message):
+        engine.take([Value(1.0), Value(2.0), Value(3.0)], index)
+
+
+def test_max_is_one_node_and_the_first_largest_gets_the_gradient():
+    xs = [Value(1.0), Value(3.0), Value(3.0)]
+    y = engine.max(xs)
+    y.backward()
+    assert y.data == 3.0 and len(y._prev) == 3 and [x.grad for x in xs] == [0.0, 1.0, 0.0]
+    assert math.isnan(engine.max([1.0, math.nan, 2.0]).data)
+    with pytest.raises(ValueError, match="max: needs at least one"):
+        engine.max([])
+
+
+def test_detach_is_a_node_with_no_gradient_through_it():
+    x = Value(3.0)
+    d = x.detach()
+    assert d.data == 3.0 and d._prev == (x,)
+    y = x * d
+    y.backward()
+    assert x.grad == 3.0
+
+
+# --- names -------------------------------------------------------------------------------
+
+
+def test_node_names_come_from_labels_auto_names_or_numbers():
+    from engine.value import name_nodes, node_name
+
+    x = Value(2.0, label="x")
+    a = x * 3
+    t1 = Value(0.0, label="t1")  # a label already using t1
+    b = a + t1
+    c = b.tanh()
+    c.label = "out"
+    assert node_name(a) == "6.0" and node_name(Value(0.1 + 0.2)) == "0.3"
+    name_nodes(engine.topological_order(c))
+    assert [node_name(n) for n in (x, a, b, c)] == ["x", "t2", "t3", "out"]
+    name_nodes(engine.topological_order(c * 2))  # names already given are kept
+    assert node_name(a) == "t2"

@@ -6,7 +6,7 @@ import pytest
 
 import nn
 from benchmarks.scalar_gpt import ScalarGPT
-from engine import no_grad
+from engine import Value, no_grad, topological_order
 from nn import GPT, CharTokenizer, KVCache, cross_entropy
 from nn.datasets import names
 
@@ -117,3 +117,19 @@ def test_kv_cache_repr_and_reset():
     assert len(cache) == 1 and repr(cache) == "KVCache(1 tokens)"
     cache.reset()
     assert len(cache) == 0
+
+
+def test_graph_indices_give_the_same_numbers_and_grads_as_plain_ints():
+    # Value token ids and targets go through engine.take; plain ints index directly: bit for bit the same.
+    model = GPT(27, rng=random.Random(4))
+    tokens = [26, 3, 9, 9, 26]
+    loss_of(model, tokens).backward()
+    plain = [p.grad for p in model.parameters()]
+    plain_loss = loss_of(model, tokens).data
+    model.zero_grad()
+    as_values = [Value(float(t)) for t in tokens]
+    taken = cross_entropy(model(as_values[:-1]), as_values[1:])
+    taken.backward()
+    assert taken.data == plain_loss
+    assert [p.grad for p in model.parameters()] == plain
+    assert any(node._op == "take" for node in topological_order(taken))

@@ -126,3 +126,46 @@ def test_kinks_follow_pytorch():
     x = Value(0.0)
     x.leaky_relu(0.1).backward()
     assert x.grad == 0.1
+
+
+# --- the rows that random floats cannot probe: take, max, detach ----------------------------
+
+
+def test_the_rows_random_floats_cannot_probe_are_marked():
+    assert {name for name, op in OPS.items() if not op.smooth} == {"take", "max", "detach"}
+
+
+def test_take_row_picks_by_the_last_input_and_passes_gradient_to_the_pick_only():
+    take = OPS["take"]
+    assert take.forward(4.0, 5.0, 6.0, 1.0) == 5.0 and take.forward(4.0, 5.0, 6.0, -1.0) == 6.0
+    assert take.derivatives(5.0, 4.0, 5.0, 6.0, 1.0) == (0.0, 1.0, 0.0, 0.0)
+    assert take.derivatives(6.0, 4.0, 5.0, 6.0, -1.0) == (0.0, 0.0, 1.0, 0.0)
+    assert take.check(4.0, 5.0, 2.0) == "index 2 is out of range for 2 values"
+    assert take.check(4.0, 0.5) == "index must be an integer, got 0.5"
+    assert take.check(4.0, math.nan) == "index must be an integer, got nan"
+
+
+def test_max_row_and_detach_row():
+    m = OPS["max"]
+    assert m.forward(1.0, 3.0, 2.0) == 3.0 and m.derivatives(3.0, 1.0, 3.0, 3.0) == (0.0, 1.0, 0.0)
+    assert math.isnan(m.forward(1.0, math.nan, 5.0))
+    assert m.derivatives(math.nan, 1.0, math.nan, math.nan) == (0.0, 1.0, 0.0)
+    d = OPS["detach"]
+    assert d.forward(2.5) == 2.5 and d.derivatives(2.5, 2.5) == (0.0,)
+
+
+def test_take_and_max_match_torch_float64_away_from_ties():
+    torch = pytest.importorskip("torch")
+    data = [0.3, -1.2, 2.5, 0.7]
+    for i in range(-4, 4):
+        xs = [Value(x) for x in data]
+        engine.take(xs, i).backward()
+        t = torch.tensor(data, dtype=torch.float64, requires_grad=True)
+        t[i].backward()
+        assert [x.grad for x in xs] == t.grad.tolist()
+    xs = [Value(x) for x in data]
+    m = engine.max(xs)
+    m.backward()
+    t = torch.tensor(data, dtype=torch.float64, requires_grad=True)
+    t.max().backward()
+    assert m.data == t.max().item() and [x.grad for x in xs] == t.grad.tolist()
