@@ -2,6 +2,7 @@
 
 import linecache
 import math
+import operator
 import random
 import threading
 
@@ -419,3 +420,22 @@ def test_compiling_leaves_nothing_in_linecache():
     for _ in range(1000):
         compile(lambda: x * x + 1.0)()
     assert len(linecache.cache) <= before
+
+
+def test_the_dot_fast_path_is_the_rows_rule_and_keeps_backwards_order_with_shared_inputs():
+    op = OPS["dot"]
+    rng = random.Random(7)
+    for n in (1, 2, 5, 16):
+        args = _random_floats(rng, 2 * n)
+        ws, xs = args[:n], args[n:]
+        assert same(sum(map(operator.mul, ws, xs), 0.0), op.forward(*args))  # the replay's inline forward
+        assert op.derivatives(op.forward(*args), *args) == tuple(xs + ws)  # d/dw_k = x_k, d/dx_k = w_k
+    a, b, c = Value(0.3), Value(-1.7), Value(2.2)
+    for fn in (
+        lambda: engine.dot([a, b, c], [a, b, c]),  # each input twice, in one pair: pairs are fine
+        lambda: engine.dot([a, b, c], [b, c, a]),  # shared across pairs: backward()'s order instead
+        lambda: engine.dot([a, a, b], [c, b, b]) * engine.dot([a, b], [c, c]),
+    ):
+        step = compile(fn)
+        step()
+        assert _bits(_compiled(step, [a, b, c])) == _bits(_eager(fn, [a, b, c]))

@@ -29,6 +29,7 @@ from __future__ import annotations
 import math
 import operator
 from collections.abc import Callable
+from operator import mul
 
 from ..ops import OPS, Op
 from ..value import Value, node_name, rule_of, topological_order
@@ -127,11 +128,29 @@ def _instructions(nodes: list[Value], index: dict, n_behind: int) -> tuple[list,
             a, b, kind = index[inputs[0]], None, 1
         else:
             a, b, kind = tuple([index[p] for p in inputs]), None, 0
+            if op is BUILT_IN_ROWS.get("dot"):  # fast path: see _dot_instruction
+                kind, a, b = 3, a[: len(a) // 2], a[len(a) // 2 :]
         forward.append((kind, rule[0], out, a, b))
         if k < n_behind:
-            backward.append((kind, rule[1], out, a, b))
+            backward.append((kind, rule[1], out, a, b) if kind != 3 or _pairs_in_order(a, b)
+                            else (0, rule[1], out, a + b, None))
     backward.reverse()
     return forward, backward
+
+
+def _pairs_in_order(ws: tuple, xs: tuple) -> bool:
+    """True when adding dot's grads pair by pair (w_k, then x_k) adds into every position in backward()'s order.
+
+    backward() adds all the weights' grads, then all the inputs'.  Taking them in pairs
+    changes the order only for a position that occurs twice in other places than one pair.
+    """
+    seen: dict[int, int] = {}
+    for k, (w, x) in enumerate(zip(ws, xs)):
+        for p in (w, x) if w != x else (w,):
+            if p in seen:
+                return False
+            seen[p] = k
+    return True
 
 
 class Tape:
@@ -176,6 +195,8 @@ class Tape:
                 V[o] = f(V[a], V[b])
             elif kind == 1:
                 V[o] = f(V[a])
+            elif kind == 3:  # dot, weights at a, inputs at b: the row's own sum, without building its arguments
+                V[o] = sum(map(mul, map(get, a), map(get, b)), 0.0)
             else:
                 V[o] = f(*map(get, a))
 
@@ -191,6 +212,10 @@ class Tape:
             elif kind == 1:
                 (da,) = d(V[o], V[a])
                 G[a] += da * g
+            elif kind == 3:  # dot: d/dw_k = x_k, d/dx_k = w_k, added pair by pair (see _pairs_in_order)
+                for w, x in zip(a, b):
+                    G[w] += V[x] * g
+                    G[x] += V[w] * g
             else:
                 local = d(V[o], *map(get, a))
                 if len(local) != len(a):
