@@ -159,8 +159,7 @@ class CompiledFunction:
         with record_reads() as reads:
             returned = self.fn(*call_args, **call_kwargs)
         root, extras, shape = _split_outputs(returned)
-        trace = Trace(root, extras, reads, inputs, numbers, int_uses)
-        trace.shape = shape
+        trace = Trace(root, extras, reads, inputs, numbers, int_uses, shape)
         # The eager run's backward, done by the new tape on the eager run's own values.
         try:
             value, extra_values, _ = trace.finish(trace.traced_values(), numbers)

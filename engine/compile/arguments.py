@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import numbers as _numbers
 from collections.abc import Callable
+from itertools import count
 
 from ..value import Value
 
@@ -152,7 +153,7 @@ def _walk_value(x: Value, key: list, found: list, values: dict, where: str) -> N
 
 def rebuild(args: tuple, kwargs: dict, make: Callable[[int, object], object]) -> tuple[tuple, dict]:
     """The arguments with each number replaced by ``make(slot, number)`` (in ``shape_and_numbers``' order)."""
-    counter = iter(range(1 << 62))
+    counter = count()
 
     def swap(x):
         kind = type(x)

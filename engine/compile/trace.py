@@ -29,7 +29,9 @@ class Trace:
     the reads of graph numbers (see ``engine.compile.guards``).
     """
 
-    def __init__(self, root: Value, extras: list[Value], reads: list, inputs: dict, numbers: list, int_guards: dict):
+    def __init__(self, root: Value, extras: list[Value], reads: list, inputs: dict, numbers: list, int_guards: dict,
+                 shape: str | None = None):
+        self.shape = shape  # fn returned the loss alone (None), or with one extra Value or several
         tape = Tape(root, read_nodes(reads), extras, inputs)
         self.tape = tape
         nodes = tape.nodes
