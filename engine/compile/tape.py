@@ -7,9 +7,12 @@ positions of its output and inputs; the backward tape lists, in exactly the orde
 tape: no Value is built.  An op with many inputs (``sum``, ``dot``, ``take``, ``max``) is
 one instruction holding an index array, so the tape grows with the graph's edges, linearly.
 
-The rules are the op table's own functions; the few ops listed in ``FAST_FORWARD`` are
-called through the C function their row's lambda spells (``a * b`` is ``operator.mul``),
-which tests/test_compile.py checks against the row, bit for bit.
+The rules are the op table's own functions.  Fast paths, each checked against its row bit
+for bit in tests/test_compile.py: the ops in ``FAST_FORWARD`` are called through the C
+function their row's lambda spells (``a * b`` is ``operator.mul``); a many-input node reads
+its inputs with one ``itemgetter`` call; and ``dot``, the bulk of a network's edges, is
+replayed inline: its row's own ``sum(map(mul, ...))`` forward, and its grads (d/dw_k = x_k,
+d/dx_k = w_k) added pair by pair wherever that keeps backward()'s order.
 
 >>> from engine import Value
 >>> x = Value(3.0)
@@ -107,8 +110,10 @@ def _instructions(nodes: list[Value], index: dict, n_behind: int) -> tuple[list,
     """The forward and backward tapes: ``(kind, rule, out, a, b)`` per computed node.
 
     kind 1 or 2: one or two inputs, at positions a (and b); kind 0: many, a is their index
-    array.  The backward tape is the reverse of the nodes behind the root (the first
-    ``n_behind`` of ``nodes``), with each op's derivatives as the rule.
+    array (and a getter of their values, in b for backward, in a for forward); kind 3: a
+    dot, weights at a and inputs at b (rule: their getters).  The backward tape is the
+    reverse of the nodes behind the root (the first ``n_behind`` of ``nodes``), with each
+    op's derivatives as the rule.
     """
     rules: dict[Op, tuple[Callable, Callable]] = {}
     forward, backward = [], []
