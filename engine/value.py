@@ -312,23 +312,39 @@ def _lift(x: object, where: str) -> Value | None:
 
 def _binary(op: Op, a: object, b: object):
     """The operators' common path: lift plain numbers, or let Python raise its TypeError."""
+    if op.check is None and not _switches._open_blocks and type(a) is Value:
+        # Fast path for add, sub, mul (``python -m benchmarks``: the chain runs ~30% faster):
+        # the same nodes as _lift and _node make, built inline.  Anything unusual (an error,
+        # a result that is not a float, another operand type) takes the readable way below.
+        if type(b) is float:
+            leaf = _new_value(Value)
+            leaf._data = b
+            leaf.grad = 0.0
+            leaf._prev = ()
+            leaf._op = leaf.label = leaf._name = ""
+            leaf._rule = None
+            b = leaf
+        if type(b) is Value:
+            try:
+                data = op.forward(a._data, b._data)
+            except Exception:
+                data = None
+            if type(data) is float:
+                out = _new_value(Value)
+                out._data = data
+                out.grad = 0.0
+                out._prev = (a, b)
+                out._op = op.name
+                out._rule = op
+                out.label = out._name = ""
+                return out
     if type(a) is not Value:
         a = _lift(a, op.name)
     if type(b) is not Value:
         b = _lift(b, op.name)
     if a is None or b is None:
         return NotImplemented
-    if op.check is not None or _switches._open_blocks:
-        return apply(op, a, b)
-    # Fast path: add, sub, mul with no switch on, where most nodes are made.  Anything
-    # unusual (an error, a result that is not a float) goes to apply, which explains it.
-    try:
-        data = op.forward(a._data, b._data)
-    except Exception:
-        return apply(op, a, b)
-    if type(data) is not float:
-        return apply(op, a, b)
-    return _node(data, (a, b), op)
+    return apply(op, a, b)
 
 
 def apply(op: str | Op, *inputs: Value) -> Value:

@@ -582,3 +582,53 @@ def test_node_names_come_from_labels_auto_names_or_numbers():
     assert [node_name(n) for n in (x, a, b, c)] == ["x", "t2", "t3", "out"]
     name_nodes(engine.topological_order(c * 2))  # names already given are kept
     assert node_name(a) == "t2"
+
+
+# --- the fast paths give exactly what the readable paths give ------------------------------
+
+
+def test_operator_fast_path_makes_the_same_nodes_as_apply():
+    from engine.backward import chain_rule
+
+    rng = __import__("random").Random(3)
+    for _ in range(200):
+        a, b = Value(rng.uniform(-3, 3)), rng.choice([rng.uniform(-3, 3), Value(rng.uniform(-3, 3)), 2])
+        for name, fast in [("add", a + b), ("sub", a - b), ("mul", a * b), ("pow", abs(a) ** 1.5)]:
+            inputs = fast._prev
+            slow = engine.apply(name, *inputs)
+            assert (fast.data, fast._op, fast._prev, rule_of(fast), fast.label) == (
+                slow.data, slow._op, slow._prev, rule_of(slow), slow.label)  # fmt: skip
+            constant = inputs[1]
+            assert isinstance(b, Value) or (constant.is_leaf and constant._op == constant.label == "")
+            assert rule_of(constant) is None or constant is b
+    # backward's inline chain rule against chain_rule, node by node, on a random graph
+    xs = [Value(rng.uniform(-1, 1)) for _ in range(5)]
+    y = xs[0]
+    for _ in range(300):
+        y = (y * rng.choice(xs) + rng.choice(xs)).tanh() - y * 0.5
+    y.backward()
+    fast = [x.grad for x in xs]
+    for x in xs:
+        x.grad = 0.0
+    order = engine.topological_order(y)
+    for node in order:
+        if not node.is_leaf:
+            node.grad = 0.0
+    y.grad = 1.0
+    for node in reversed(order):
+        if not node.is_leaf:
+            chain_rule(node)
+    assert [x.grad for x in xs] == fast
+
+
+def test_the_backward_fast_path_does_not_accept_a_two_input_rule_returning_the_wrong_kind():
+    for derivative in (lambda out, a, b: [1.0, 2.0], lambda out, a, b: (1, 2), lambda out, a, b: (1j, 1.0)):
+        with engine.scoped_op("pair", lambda a, b: a + b, derivative, arity=2) as pair:
+            x = Value(1.0)
+            y = pair(x, 2.0)
+            if derivative(0, 0, 0)[0] == 1j:
+                with pytest.raises(TypeError, match="complex"):
+                    y.backward()
+            else:
+                y.backward()
+                assert x.grad == 1.0 and type(x.grad) is float
