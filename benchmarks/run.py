@@ -170,13 +170,14 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="small sizes and few repetitions (under a minute)")
     parser.add_argument("--only", default="",
-                        help="comma-separated workloads: chain,wide,mlp_step,eval,gpt_step,memory")
+                        help="comma-separated workloads: chain,wide,mlp_step,eval,gpt_step,memory,compile")
     args = parser.parse_args(argv)
     plan = QUICK if args.quick else FULL
     only = set(filter(None, args.only.split(",")))
-    unknown = only - set(WORKLOADS) - {"memory"}
+    unknown = only - set(WORKLOADS) - {"memory", "compile"}
     if unknown:
-        parser.error(f"unknown workload(s) {', '.join(sorted(unknown))}; choose from {', '.join(WORKLOADS)}, memory")
+        choices = ", ".join([*WORKLOADS, "memory", "compile"])
+        parser.error(f"unknown workload(s) {', '.join(sorted(unknown))}; choose from {choices}")
     if only:
         plan = [entry for entry in plan if entry[0] in only]
     print(f"Python {sys.version.split()[0]}, gc thresholds {gc.get_threshold()}, gc enabled: {gc.isenabled()}")
@@ -188,4 +189,8 @@ def main(argv: list[str] | None = None) -> int:
         engines = ["chainrule"] + (["micrograd"] if _micrograd() is not None else [])
         memory = {engine: bytes_per_node(engine) for engine in engines}
     print(format_table(rows, memory))
+    if not only or "compile" in only:  # engine.compile's own numbers (benchmarks/compiled.py)
+        from .compiled import report
+
+        print(report(quick=args.quick))
     return 0

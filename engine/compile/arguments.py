@@ -1,0 +1,168 @@
+"""compile's arguments as data: a cache key for their shape, and graph inputs for their numbers.
+
+``step(*args, **kwargs)`` may take numbers, Values and nested lists/tuples of them.  Their
+*shape* (list lengths, which positions hold a Value, an int or a float, anything else by
+value) is the cache key; their *numbers* are the inputs a replay reads.  While ``fn`` is
+traced, a float becomes a leaf Value and an int becomes a ``TracedInt``.
+
+>>> key, numbers = shape_and_numbers(([1.5, 2], "mean"), {})
+>>> numbers
+[1.5, 2]
+"""
+
+from __future__ import annotations
+
+import numbers as _numbers
+from collections.abc import Callable
+from itertools import count
+
+from ..value import Value
+
+__all__ = ["TracedInt", "shape_and_numbers", "rebuild"]
+
+
+class TracedInt:
+    """An int argument while ``fn`` is traced: ``engine.take`` makes it an input of the graph.
+
+    ``engine.take(values, i)`` reads ``i.graph_input`` (a leaf Value holding the int), so the
+    index is part of the graph and a replay picks ``values[new i]``.  Every other use of the
+    int as a plain Python int (indexing a list, ``range(i)``, ``if i``, ``i + 1``, ``i < n``,
+    printing it) records a guard on its value: a replay for another value of ``i`` then
+    retraces instead of reusing a graph built for the old one.
+
+    NB: a TracedInt is deliberately *not* a subclass of int: the interpreter indexes a list
+    with an int subclass without asking it, so such a use could not be seen.  It answers
+    ``isinstance(i, int)`` with True (through ``__class__``) so that argument checks pass.
+
+    >>> from engine import Value
+    >>> uses = {}
+    >>> i = TracedInt(2, Value(2.0), slot=0, uses=uses)
+    >>> ["a", "b", "c"][i], uses      # list indexing: a guard on slot 0 holding 2
+    ('c', {0: 2})
+    """
+
+    __slots__ = ("_value", "graph_input", "_slot", "_uses")
+
+    def __init__(self, value: int, graph_input: Value, slot: int, uses: dict):
+        self._value = value
+        self.graph_input = graph_input
+        self._slot = slot
+        self._uses = uses
+
+    @property
+    def __class__(self):  # noqa: D105 - isinstance(i, int) is True, see the class docstring
+        return int
+
+    def _plain(self) -> int:
+        """The int itself, used as a plain int: record the guard."""
+        self._uses[self._slot] = self._value
+        return self._value
+
+    def __getattr__(self, name: str):  # .real, .bit_length(), ...: plain-int uses too
+        return getattr(self._plain(), name)
+
+    def __repr__(self) -> str:
+        return repr(self._plain())
+
+
+# Every int operation is a plain-int use: it records the guard, then does what int does.
+# (One loop instead of thirty three-line methods; each one is `int.<name>(value, *args)`.)
+_INT_METHODS = (
+    "__index__ __int__ __float__ __bool__ __hash__ __str__ __format__ "
+    "__eq__ __ne__ __lt__ __le__ __gt__ __ge__ __neg__ __pos__ __abs__ __invert__ "
+    "__round__ __trunc__ __floor__ __ceil__ __add__ __radd__ __sub__ __rsub__ __mul__ __rmul__ "
+    "__truediv__ __rtruediv__ __floordiv__ __rfloordiv__ __mod__ __rmod__ __divmod__ __rdivmod__ "
+    "__pow__ __rpow__ __lshift__ __rlshift__ __rshift__ __rrshift__ __and__ __rand__ "
+    "__or__ __ror__ __xor__ __rxor__"
+).split()
+
+
+def _plain_use(name: str) -> Callable:
+    int_method = getattr(int, name)
+
+    def method(self, *args):
+        return int_method(self._plain(), *args)
+
+    method.__name__ = name
+    return method
+
+
+for _name in _INT_METHODS:
+    setattr(TracedInt, _name, _plain_use(_name))
+
+
+# --- the shape of the arguments, and their numbers -----------------------------------------
+
+
+def shape_and_numbers(args: tuple, kwargs: dict) -> tuple[tuple, list]:
+    """The cache key of a call's arguments, and their numbers in order (floats, ints, Values).
+
+    Lists and tuples add their length to the key; a Value adds which earlier Value argument
+    it is (the same object passed twice is one graph input); a float or int adds its kind
+    only, so new numbers reuse a trace; anything else (a string, None, a module) is part of
+    the key by value, and must be hashable.
+    """
+    key: list = []
+    found: list = []
+    values: dict[int, int] = {}
+    key.append(len(args))
+    for i, arg in enumerate(args):
+        _walk(arg, key, found, values, str(i))
+    if kwargs:
+        for name in sorted(kwargs):
+            key.append(name)
+            _walk(kwargs[name], key, found, values, name)
+    return tuple(key), found
+
+
+def _walk(x: object, key: list, found: list, values: dict, where: str) -> None:
+    kind = type(x)
+    if kind is float or kind is int:
+        key.append(kind)
+        found.append(x)
+    elif kind is list or kind is tuple:
+        key.append((kind, len(x)))
+        for i, item in enumerate(x):
+            _walk(item, key, found, values, f"{where}[{i}]")
+    elif isinstance(x, Value):
+        _walk_value(x, key, found, values, where)
+    elif isinstance(x, _numbers.Real) and not isinstance(x, bool):
+        key.append(float if not isinstance(x, _numbers.Integral) else int)
+        found.append(float(x) if not isinstance(x, _numbers.Integral) else int(x))
+    else:
+        try:
+            hash(x)
+        except TypeError:
+            raise TypeError(
+                f"compile: argument {where} is a {type(x).__name__}; arguments must be numbers, Values, "
+                "lists or tuples of them, or hashable constants (strings, None, modules)"
+            ) from None
+        key.append(("constant", type(x), x))
+
+
+def _walk_value(x: Value, key: list, found: list, values: dict, where: str) -> None:
+    if not x.is_leaf:
+        raise ValueError(
+            f"compile: argument {where} holds a computed Value ({x!r}); pass leaves (inputs, "
+            "parameters) or numbers, and compute inside the compiled function"
+        )
+    first = values.setdefault(id(x), len(found))
+    key.append(("Value", first))
+    found.append(x)
+
+
+def rebuild(args: tuple, kwargs: dict, make: Callable[[int, object], object]) -> tuple[tuple, dict]:
+    """The arguments with each number replaced by ``make(slot, number)`` (in ``shape_and_numbers``' order)."""
+    counter = count()
+
+    def swap(x):
+        kind = type(x)
+        if kind is list or kind is tuple:
+            return kind(swap(item) for item in x)
+        if isinstance(x, Value) or (isinstance(x, _numbers.Real) and not isinstance(x, bool)):
+            return make(next(counter), x)
+        return x
+
+    new_args = swap(args)
+    new_kwargs = {name: swap(kwargs[name]) for name in sorted(kwargs)}
+    return new_args, new_kwargs
