@@ -1,4 +1,4 @@
-"""Hypothesis strategies for testing gradients: points in an op's domain, Values, random programs, MLPs.
+"""Hypothesis strategies for testing gradients: points in an op's domain, Values and random programs.
 
 An optional extra, like ``hypothesis.extra``: ``engine/__init__`` does not import this
 module, so only code that uses it needs Hypothesis (``pip install hypothesis``).  Use it
@@ -14,7 +14,8 @@ in your own tests together with ``engine.gradcheck``::
 
 Every strategy keeps away from the places where finite differences cannot judge a
 derivative: outside an op's domain or near its edge (log near 0), near a kink (relu at 0),
-and where values or derivatives grow huge.
+and where values or derivatives grow huge.  Small random ``nn`` models are drawn by
+``nn.strategies.mlps`` (the engine knows nothing of nn).
 """
 
 from __future__ import annotations
@@ -24,14 +25,12 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from hypothesis import assume
 from hypothesis import strategies as st
 
-from .gradcheck import nodes_near_kinks
 from .ops import OPS, Op
 from .value import Value, apply
 
-__all__ = ["floats_in_domain", "values", "programs", "mlps", "Program", "Instruction"]
+__all__ = ["floats_in_domain", "values", "programs", "Program", "Instruction"]
 
 # An instruction is kept only where it is well conditioned; these bounds keep finite differences
 # with eps=1e-6 accurate to gradcheck's default tolerances.
@@ -320,48 +319,6 @@ def _raw_instruction(draw, ops: st.SearchStrategy):
         else:
             args.append(draw(_OFFSET))
     return op, args
-
-
-def mlps(
-    *,
-    max_inputs: int = 3,
-    max_layers: int = 3,
-    max_width: int = 3,
-    activations: Sequence[str] = ("relu", "tanh", "sigmoid"),
-) -> st.SearchStrategy:
-    """Small ``nn.MLP`` models with an input each, as ``(model, inputs)`` pairs.
-
-    The model has 1 to ``max_inputs`` inputs, 1 to ``max_layers`` layers of 1 to
-    ``max_width`` neurons, one activation from ``activations`` for its hidden layers, and
-    weights drawn in [-1, 1] (not nn's initializer, so they shrink); ``inputs`` is a list
-    of floats in [-2, 2].  Points where a relu sits within 1e-3 of its kink are skipped.
-    Shrinking moves toward one layer of one neuron, then toward small weights and inputs.
-    Needs the ``nn`` package of chainrule.
-
-    >>> from hypothesis import find
-    >>> model, inputs = find(mlps(max_inputs=2, max_layers=2), lambda drawn: True)
-    >>> model.nouts, inputs
-    ([1], [0.0])
-    """
-    return _mlps(max_inputs, max_layers, max_width, tuple(activations))
-
-
-@st.composite
-def _mlps(draw, max_inputs, max_layers, max_width, activations):
-    import nn  # chainrule's nn: imported here so that engine never depends on it
-
-    nin = draw(st.integers(1, max_inputs))
-    nouts = draw(st.lists(st.integers(1, max_width), min_size=1, max_size=max_layers))
-    activation = draw(st.sampled_from(activations))
-    model = nn.MLP(nin, nouts, activation=activation)
-    params = model.parameters()
-    weights = draw(st.lists(_floats(-1.0, 1.0), min_size=len(params), max_size=len(params)))
-    for p, w in zip(params, weights):
-        p.data = w
-    inputs = draw(st.lists(_floats(-2.0, 2.0), min_size=nin, max_size=nin))
-    out = model(inputs)
-    assume(not nodes_near_kinks(out if isinstance(out, Value) else list(out), MARGIN))
-    return model, inputs
 
 
 def _floats(min_value: float, max_value: float) -> st.SearchStrategy:

@@ -16,7 +16,6 @@ from .attention import (
     KVCache,
     MultiHeadAttention,
     MultiheadAttention,
-    TransformerBlock,
     scaled_dot_product_attention,
 )
 from .conv import AvgPool2d, Conv1d, Conv2d, Flatten, MaxPool2d
@@ -30,6 +29,7 @@ from .norm import Dropout, LayerNorm, RMSNorm
 from .optim import SGD, Adam, AdamW, Optimizer, RMSprop
 from .recurrent import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell
 from .tokenizer import CharTokenizer
+from .transformer import TransformerBlock
 
 __all__ = [
     "Module",

@@ -152,7 +152,7 @@ def check_count(where: str, sizes: Iterable[int]) -> int:
 
 def check_real(name: str, value: object, *, minimum: float | None = None, maximum: float | None = None,
                finite: bool = True) -> float:
-    """``value`` as a float in ``[minimum, maximum]``; NaN and +-inf refused unless ``finite=False``.
+    """``value`` as a float in ``[minimum, maximum]``; NaN and +-inf refused unless ``finite=False`` (any float).
 
     Ints and Fractions too large for a float raise ValueError (never a bare OverflowError),
     complex numbers, strings, bools and Values raise TypeError.
@@ -175,7 +175,7 @@ def check_real(name: str, value: object, *, minimum: float | None = None, maximu
     except OverflowError:
         raise ValueError(f"{name} is too large to be a float, got {_given(value)}") from None
     wanted = _range_text(minimum, maximum, finite)
-    if (finite and not math.isfinite(x)) or math.isnan(x):
+    if finite and not math.isfinite(x):
         raise ValueError(f"{name} must be {wanted}, got {short(value)}")
     if (minimum is not None and x < minimum) or (maximum is not None and x > maximum):
         raise ValueError(f"{name} must be {wanted}, got {short(value)}")
@@ -183,7 +183,7 @@ def check_real(name: str, value: object, *, minimum: float | None = None, maximu
 
 
 def _range_text(minimum: float | None, maximum: float | None, finite: bool) -> str:
-    kind = "a finite number" if finite else "a number (not NaN)"
+    kind = "a finite number" if finite else "a number"
     if minimum is not None and maximum is not None:
         return f"{kind} from {minimum} to {maximum}"
     if minimum is not None:

@@ -21,12 +21,13 @@ from collections.abc import Sequence
 
 from engine import Value, no_grad
 
-from .attention import Embedding, KVCache, TransformerBlock
+from .attention import Embedding, KVCache
 from .functional import softmax
 from .init import check_rng, normal_
 from .layers import Linear, _check_size
 from .module import Module
 from .norm import RMSNorm
+from .transformer import TransformerBlock
 
 __all__ = ["GPT"]
 

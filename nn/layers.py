@@ -20,7 +20,7 @@ from collections.abc import Iterator, Sequence
 
 from engine import Value, dot
 
-from .checks import check_count, check_size, is_real, short
+from .checks import check_count, check_real, check_size, short
 from .functional import activation as _activation_fn
 from .init import check_rng, initialize, uniform_
 from .module import Module
@@ -57,13 +57,9 @@ def _lifted(module: Module, x: Sequence[Value | float]) -> Sequence[Value]:
     """The inputs as Values, each plain number lifted once, so every neuron that reads it shares one node."""
     if all(isinstance(v, Value) for v in x):
         return x
-    out = []
-    for i, v in enumerate(x):
-        if not (isinstance(v, Value) or is_real(v)):
-            raise TypeError(f"{type(module).__name__}: input {i} must be a Value or a number, got {type(v).__name__} "
-                            f"{short(v)}")
-        out.append(v if isinstance(v, Value) else Value(v))
-    return out
+    where = type(module).__name__
+    return [v if isinstance(v, Value) else Value(check_real(f"{where}: input {i}", v, finite=False))
+            for i, v in enumerate(x)]
 
 
 class Neuron(Module):

@@ -1,19 +1,14 @@
 """``Module``, the base class of every layer and model: it finds parameters, names them and saves them.
 
 A module's parameters are the Values in its public attributes (a Value, or a list of
-them, nested as deep as you like) and, recursively, those of its child modules (a
-Module, or a list of Modules).  Attributes whose name starts with ``_`` are private
-and never searched.  So a new layer is only this, as in PyTorch::
+them, nested as deep as you like) and those of its child modules (a Module, or a list of
+Modules), as in PyTorch but without registration calls.  Attributes whose name starts
+with ``_`` are private and never searched.
 
-    class Scale(Module):
-        def __init__(self):
-            self.k = Value(1.0)          # a parameter, named 'k'
-        def forward(self, x):
-            return [self.k * xi for xi in x]
-
-Names are dotted paths (``layers.0.neurons.3.w.1``) and every parameter's ``.label`` is
-set to its full name as soon as the module is assigned to its parent, so a drawn graph
-shows where each weight lives.
+Names are dotted paths (``layers.0.neurons.3.w.1``) and ``named_parameters()`` is the one
+place they come from.  A parameter without a label gets its name as its ``.label`` when
+its module is assigned to a parent, so a drawn graph shows where each weight lives;
+labels you set yourself are kept.
 
 >>> from engine import Value
 >>> class Scale(Module):
@@ -38,46 +33,51 @@ shows where each weight lives.
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Iterator, Mapping
-from typing import Any, NamedTuple
+from typing import Any
 
 from engine import Value
 
-from .checks import check_bool, is_real, short
+from . import groups, saving, summary
+from .checks import check_bool
+from .saving import LoadResult
 
 __all__ = ["Module", "LoadResult"]
 
-# Written into every saved file, so that load() can tell a model file from any other JSON.
-_FILE_FORMAT = "chainrule.nn.state_dict"
-_FILE_VERSION = 1
-
-
-class LoadResult(NamedTuple):
-    """What ``load_state_dict(strict=False)`` skipped.  NB: torch's _IncompatibleKeys."""
-
-    missing_keys: list[str]
-    unexpected_keys: list[str]
-
-
 def _walk(value: object, name: str) -> Iterator[tuple[str, Value | Module]]:
-    """The Values and Modules inside one attribute, with their dotted names, in order."""
-    if isinstance(value, (Value, Module)):
-        yield name, value
-    elif isinstance(value, (list, tuple)):
-        for i, item in enumerate(value):
-            yield from _walk(item, f"{name}.{i}")
+    """The Values and Modules inside one attribute, with their dotted names, in order.
+
+    Lists may nest as deep as they like: the walk keeps its own stack, never recursion.
+    """
+    stack = [iter([(name, value)])]
+    while stack:
+        for path, item in stack[-1]:
+            if isinstance(item, (Value, Module)):
+                yield path, item
+            elif isinstance(item, (list, tuple)):
+                stack.append(iter([(f"{path}.{i}", sub) for i, sub in enumerate(item)]))
+                break
+        else:
+            stack.pop()
 
 
 def _label(value: object, prefix: str) -> None:
-    """Set the label of every parameter inside ``value`` to its dotted name under ``prefix``."""
+    """Give every parameter inside ``value`` its dotted name under ``prefix``, where nn may.
+
+    nn labels a Value only where the user has set no label: an empty label, or the name
+    the child module itself gave it (``'w.0'`` becomes ``'neurons.0.w.0'`` when the
+    neuron is put in a layer).  Any other label stays, so a weight shared with a module
+    named earlier keeps that first name, as ``named_parameters()`` lists it.
+    """
     for name, member in _walk(value, prefix):
         if isinstance(member, Value):
-            member.label = name
+            if not member.label:
+                member.label = name
         else:
             for sub, p in member.named_parameters():
-                p.label = f"{name}.{sub}"
+                if not p.label or p.label == sub:
+                    p.label = f"{name}.{sub}"
 
 
 class Module:
@@ -127,6 +127,47 @@ class Module:
         """
         return [(name, m) for name, m in self._members() if isinstance(m, Module)]
 
+    def _walk_tree(self) -> Iterator[tuple[list[str], str, Module | Value]]:
+        """Every Value and Module below this one, depth first, in attribute order, as (prefix, name, member).
+
+        The full dotted name is ``"".join(prefix) + name``; ``prefix`` is the walk's own list
+        (read it at once, do not keep it), so the walk never copies long names it does not need.
+        A module met twice (shared) is walked twice, so each place has its name; a module
+        inside itself is walked once.  An explicit stack: a Sequential nested 10,000 deep is fine.
+        """
+        stack: list[tuple[Iterator, Module]] = [(self._members(), self)]
+        prefix: list[str] = []
+        on_path = {id(self)}  # the modules on the stack, so a module inside itself is not entered again
+        while stack:
+            for name, member in stack[-1][0]:
+                yield prefix, name, member
+                if isinstance(member, Module) and id(member) not in on_path:
+                    on_path.add(id(member))
+                    stack.append((member._members(), member))
+                    prefix.append(name + ".")
+                    break
+            else:
+                on_path.discard(id(stack.pop()[1]))
+                if prefix:
+                    prefix.pop()
+
+    def named_modules(self) -> list[tuple[str, Module]]:
+        """This module (named ``''``) and every module inside it, parents before children; each once.
+
+        NB: torch.nn.Module.named_modules.
+
+        >>> from nn import MLP
+        >>> [name for name, _ in MLP(2, [2, 1]).named_modules()]
+        ['', 'layers.0', 'layers.0.neurons.0', 'layers.0.neurons.1', 'layers.1', 'layers.1.neurons.0']
+        """
+        found: list[tuple[str, Module]] = [("", self)]
+        seen = {id(self)}
+        for prefix, name, member in self._walk_tree():
+            if isinstance(member, Module) and id(member) not in seen:
+                seen.add(id(member))
+                found.append(("".join(prefix) + name, member))
+        return found
+
     def modules(self) -> list[Module]:
         """This module and every module inside it, parents before children.
 
@@ -134,37 +175,25 @@ class Module:
         >>> len(MLP(2, [4, 1]).modules())   # the MLP, 2 layers, 5 neurons
         8
         """
-        found: list[Module] = []
-        seen: set[int] = set()
-        stack: list[Module] = [self]
-        while stack:
-            m = stack.pop()
-            if id(m) in seen:
-                continue
-            seen.add(id(m))
-            found.append(m)
-            stack.extend(reversed([child for _, child in m.named_children()]))
-        return found
+        return [m for _, m in self.named_modules()]
 
     def named_parameters(self) -> list[tuple[str, Value]]:
         """Every parameter with its dotted name, in a fixed order (attribute order, depth first).
 
-        A Value shared by two modules (tied weights) is listed once, under its first name.
+        This is the one source of parameter names: ``state_dict()``, ``summary()``, the
+        labels nn sets and the groups of a drawing all read it.  A Value shared by two
+        modules (tied weights) is listed once, under its first name.
 
         >>> from nn import Neuron
         >>> [name for name, _ in Neuron(2).named_parameters()]
         ['w.0', 'w.1', 'b']
         """
         out: list[tuple[str, Value]] = []
-        seen: set[Value] = set()
-        for name, member in self._members():
-            pairs = [(name, member)] if isinstance(member, Value) else (
-                (f"{name}.{sub}", p) for sub, p in member.named_parameters()
-            )
-            for full, p in pairs:
-                if p not in seen:
-                    seen.add(p)
-                    out.append((full, p))
+        seen: set[int] = set()
+        for prefix, name, member in self._walk_tree():
+            if isinstance(member, Value) and id(member) not in seen:
+                seen.add(id(member))
+                out.append(("".join(prefix) + name, member))
         return out
 
     def parameters(self) -> list[Value]:
@@ -242,9 +271,10 @@ class Module:
     def load_state_dict(self, state: Mapping[str, float], strict: bool = True) -> LoadResult:
         """Set the parameters from a ``{name: float}`` mapping, all or nothing.
 
-        With ``strict=True`` a missing or an extra name raises ValueError naming it; with
-        ``strict=False`` they are skipped and listed in the result.  A value that is not a
-        number raises ValueError.  Everything is checked before anything is written, so a
+        With ``strict=True`` a missing or an extra name raises ValueError naming it (a few
+        names and how many there are in all); with ``strict=False`` they are skipped and
+        listed in the result.  A value that is not a number, or an int too large for a
+        float, raises ValueError.  Everything is checked before anything is written, so a
         failed load leaves the model as it was.
 
         >>> from nn import Neuron
@@ -259,26 +289,7 @@ class Module:
         where = f"{type(self).__name__}.load_state_dict"
         if not isinstance(state, Mapping):
             raise TypeError(f"{where}: expected a dict of {{name: float}}, got {type(state).__name__}")
-        params = dict(self.named_parameters())
-        missing = [k for k in params if k not in state]
-        unexpected = [k for k in state if k not in params]
-        if strict and (missing or unexpected):
-            problems = []
-            if missing:
-                problems.append(f"missing parameter(s) {', '.join(map(repr, missing))}")
-            if unexpected:
-                problems.append(f"unexpected name(s) {', '.join(map(repr, unexpected))}")
-            raise ValueError(f"{where}: {'; '.join(problems)}; the model has {', '.join(map(repr, params))}")
-        updates = []
-        for name, p in params.items():
-            if name not in state:
-                continue
-            value = state[name]
-            if not is_real(value):
-                raise ValueError(
-                    f"{where}: the value for {name!r} must be a number, got {type(value).__name__} {short(value)}"
-                )
-            updates.append((p, float(value)))
+        updates, missing, unexpected = saving.check_state(where, dict(self.named_parameters()), state, strict)
         for p, value in updates:
             p.data = value
         return LoadResult(missing, unexpected)
@@ -286,7 +297,10 @@ class Module:
     def save(self, path: str | os.PathLike) -> None:
         """Write the parameters to ``path`` as JSON (never pickle); ``load`` reads them back exactly.
 
-        Floats are written with ``repr``, so a save/load round trip gives the same bits.
+        Floats are written with ``repr``, so a save/load round trip gives the same bits;
+        NaN and infinities as the strings "NaN", "Infinity", "-Infinity" (see ``nn.saving``).
+        The old file is replaced in one step, after the new one is safely on the disk, so a
+        failure part way leaves it as it was.
 
         >>> import os, tempfile
         >>> from nn import MLP
@@ -296,43 +310,31 @@ class Module:
         >>> MLP(2, [3, 1]).load(path).state_dict() == model.state_dict()
         True
         """
+        state = self.state_dict()
         document = {
-            "format": _FILE_FORMAT,
-            "version": _FILE_VERSION,
+            "format": saving.FORMAT,
+            "version": saving.VERSION,
             "model": type(self).__name__,
-            "num_parameters": self.num_parameters(),
-            "state_dict": self.state_dict(),
+            "num_parameters": len(state),
+            "state_dict": {name: saving.encode_number(x) for name, x in state.items()},
         }
-        with open(path, "w", encoding="utf-8") as f:
-            json.dump(document, f, indent=1)
-            f.write("\n")
+        saving.write(path, document, f"{type(self).__name__}.save")
 
     def load(self, path: str | os.PathLike, strict: bool = True) -> Module:
         """Read parameters written by ``save(path)`` into this model, all or nothing; returns self.
 
         Build the model the same way first (``MLP(2, [16, 16, 1]).load('model.json')``): the
         file holds the numbers, the code holds the architecture.  A file that is not JSON,
-        is cut short or is not a saved model raises ValueError and changes nothing.
+        is cut short, is not a saved model, comes from a newer version or (with
+        ``strict=True``) from another class of model raises ValueError naming the file, and
+        changes nothing.
         """
         where = f"{type(self).__name__}.load"
-        with open(path, encoding="utf-8") as f:
-            text = f.read()
-        try:
-            document = json.loads(text)
-        except json.JSONDecodeError as err:
-            raise ValueError(
-                f"{where}: {os.fspath(path)!r} is not a saved model: it is not valid JSON "
-                f"(truncated or another kind of file?): {err}"
-            ) from None
-        if not (isinstance(document, dict) and document.get("format") == _FILE_FORMAT):
-            raise ValueError(
-                f"{where}: {os.fspath(path)!r} is JSON but not a saved model "
-                f"(expected a 'format': {_FILE_FORMAT!r} entry, written by Module.save)"
-            )
-        state = document.get("state_dict")
-        if not isinstance(state, dict):
-            raise ValueError(f"{where}: {os.fspath(path)!r} has no 'state_dict' object of {{name: float}}")
-        self.load_state_dict(state, strict=strict)
+        document = saving.read(path, where)
+        if strict and document["model"] != type(self).__name__:
+            raise ValueError(f"{where}: {os.fspath(path)!r} holds a {document['model']}, not a "
+                             f"{type(self).__name__}; build the same model first (or pass strict=False)")
+        self.load_state_dict(saving.state_of(document), strict=strict)
         return self
 
     # --- printing --------------------------------------------------------------------
@@ -343,38 +345,51 @@ class Module:
 
     def __repr__(self) -> str:
         # NB: PyTorch's layout: one line per child, runs of identical children folded into "(0-15): 16 x ...".
-        lines = []
-        for attr, value in vars(self).items():
-            if attr.startswith("_"):
-                continue
-            if isinstance(value, Module):
-                lines.append(f"({attr}): {_indent(repr(value))}")
-            elif isinstance(value, (list, tuple)) and value and all(isinstance(v, Module) for v in value):
-                lines.append(f"({attr}): [")
-                lines.extend("  " + _indent(line) for line in _folded(value))
-                lines.append("]")
-        name = type(self).__name__
-        if not lines:
-            return f"{name}({self.extra_repr()})"
+        # Children are written before their parents, from the list of modules, not by recursion,
+        # so a Sequential nested 1,000 deep prints.
+        written: dict[int, summary.Lines] = {}
+        for m in reversed(self.modules()):
+            if type(m).__repr__ is Module.__repr__:
+                written[id(m)] = summary.repr_lines(m, written)
+            else:
+                written[id(m)] = [(0, line) for line in repr(m).split("\n")]
+        return summary.join_lines(written[id(self)])
+
+    def _title(self) -> str:
         extra = self.extra_repr()
-        body = "\n".join("  " + line for line in ([extra] if extra else []) + lines)
-        return f"{name}(\n{body}\n)"
+        return f"{type(self).__name__}({extra})" if extra else type(self).__name__
 
+    def summary(self) -> str:
+        """A table of the parameters: one row per list of them, with its name, shape and count, then the total.
 
-def _indent(text: str) -> str:
-    return text.replace("\n", "\n  ")
+        NB: like torchinfo's summary().  The names are those of ``named_parameters()``.
 
+        >>> from nn import MLP
+        >>> print(MLP(2, [2, 1]).summary())
+        MLP
+        Name                  Shape  Params
+        ===================================
+        layers.0.neurons.0.w  (2,)        2
+        layers.0.neurons.0.b  ()          1
+        layers.0.neurons.1.w  (2,)        2
+        layers.0.neurons.1.b  ()          1
+        layers.1.neurons.0.w  (2,)        2
+        layers.1.neurons.0.b  ()          1
+        ===================================
+        Total params: 9
+        """
+        return summary.summary_text(self._title(), self.named_parameters())
 
-def _folded(modules: list | tuple) -> list[str]:
-    """'(i): repr' per module, with runs of equal reprs folded: '(0-15): 16 x Neuron(...)'."""
-    lines = []
-    i = 0
-    while i < len(modules):
-        text = repr(modules[i])
-        j = i + 1
-        while j < len(modules) and repr(modules[j]) == text:
-            j += 1
-        lines.append(f"({i}): {text}" if j == i + 1 else f"({i}-{j - 1}): {j - i} x {text}")
-        i = j
-    return lines
+    def _repr_html_(self) -> str:
+        """The parameter table as HTML: what a Jupyter notebook shows for a module."""
+        return summary.summary_html(self._title(), self.named_parameters())
 
+    def graph_groups(self) -> groups.GraphGroups:
+        """``draw_dot``'s ``group_by`` for this model: a leaf -> the modules holding it, outermost first, or None.
+
+        >>> from nn import MLP
+        >>> model = MLP(2, [2, 1])
+        >>> model.graph_groups()(model.layers[0].neurons[1].w[0])
+        ('layers.0', 'layers.0.neurons.1')
+        """
+        return groups.GraphGroups(self)

@@ -78,7 +78,7 @@ class _Cell(Module):
         """``input`` or ``hx`` checked to be one vector of the right size, as Values."""
         size, dim = (self.input_size, "input_size") if what == "input" else (self.hidden_size, "hidden_size")
         expect_shape(f"{type(self).__name__} {what}", x, (size,), (dim,))
-        return values(x)
+        return values(x, f"{type(self).__name__} {what}")
 
     def _zeros(self) -> Vector:
         return [Value(0.0)] * self.hidden_size
@@ -227,6 +227,9 @@ class _Recurrent(Module):
         # so named_parameters() and state_dict() read like torch's: 'weight_ih_l0.3.1'.
         self._cells = [self._cell(n_in, hidden_size, bias, rng=rng, **cell_options) for n_in in sizes]
         for k, cell in enumerate(self._cells):
+            for sub, p in cell.named_parameters():
+                if p.label == sub:
+                    p.label = ""  # the private cell's name for it; the published name below replaces it
             for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"):
                 if getattr(cell, name) is not None:
                     setattr(self, f"{name}_l{k}", getattr(cell, name))
@@ -236,7 +239,7 @@ class _Recurrent(Module):
         """Run every layer along the sequence; returns the top layer's outputs and each layer's final state."""
         where = type(self).__name__
         expect_shape(where, input, (None, self.input_size), ("seq_len", "input_size"))
-        xs = values(input)
+        xs = values(input, where)
         one = Value(1.0)
         finals = []
         for cell, state in zip(self._cells, states):
@@ -258,7 +261,7 @@ class _Recurrent(Module):
             return [[Value(0.0)] * self.hidden_size for _ in range(self.num_layers)]
         expect_shape(f"{type(self).__name__}: {what}", hx, (self.num_layers, self.hidden_size),
                      ("num_layers", "hidden_size"))
-        return values(hx)
+        return values(hx, f"{type(self).__name__}: {what}")
 
     def extra_repr(self) -> str:
         text = f"{self.input_size}, {self.hidden_size}"

@@ -49,8 +49,9 @@ def test_check_real_refuses_naming_the_argument(bad, error, message):
 def test_check_real_bounds_and_infinities():
     assert checks.check_real("p", Fraction(1, 4), minimum=0.0, maximum=1.0) == 0.25
     assert checks.check_real("x", -math.inf, finite=False) == -math.inf
-    with pytest.raises(ValueError, match="not NaN"):
-        checks.check_real("x", math.nan, finite=False)
+    assert math.isnan(checks.check_real("x", math.nan, finite=False))
+    with pytest.raises(ValueError, match="x must be a number >= 0.0, got -inf"):
+        checks.check_real("x", -math.inf, minimum=0.0, finite=False)
     with pytest.raises(ValueError, match=r"p must be a finite number from 0.0 to 1.0, got 1.5"):
         checks.check_real("p", 1.5, minimum=0.0, maximum=1.0)
     with pytest.raises(ValueError, match="eps must be a finite number > 0, got -1e-05"):
@@ -197,5 +198,21 @@ def test_lifting_keeps_values_and_numbers_and_refuses_the_rest():
         leaves = [n for n in topological_order(o) if not n._prev]
         assert sum(n is x for n in leaves) == 1
         assert [n.data for n in leaves if n.data == 2.0 and n.label == ""] == [2.0]
-    with pytest.raises(TypeError, match="Layer: input 1 must be a Value or a number, got str 'a'"):
+    with pytest.raises(TypeError, match="Layer: input 1 must be a real number, got str 'a'"):
         layer([x, "a"])
+    with pytest.raises(ValueError, match="MLP: input 0 is too large to be a float, got an int of 401 digits"):
+        nn.MLP(2, [1])([10**400, 1.0])
+    out = nn.Layer(2, 3, activation="tanh")([math.nan, 1.0])  # NaN inputs propagate, as in torch
+    assert all(math.isnan(o.data) for o in out)
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda: nn.Conv2d(1, 1, 1)([[[1.0, 10**400]]]), r"Conv2d: input\[0\]\[0\]\[1\] is too large to be a float"),
+    (lambda: nn.Conv1d(1, 1, 1)([[Fraction(10**400, 7)]]), r"Conv1d: input\[0\]\[0\] is too large to be a float"),
+    (lambda: nn.MaxPool2d(1)([[[-(10**400)]]]), r"MaxPool2d: input\[0\]\[0\]\[0\] is too large"),
+    (lambda: nn.RNN(1, 1)([[1.0], [10**400]]), r"RNN: input\[1\]\[0\] is too large to be a float"),
+    (lambda: nn.GRUCell(1, 1)([1.0], [10**400]), r"GRUCell hx: input\[0\] is too large to be a float"),
+])
+def test_numbers_beyond_float_range_fed_to_layers_are_refused_by_place(call, message):
+    with pytest.raises(ValueError, match=message):
+        call()

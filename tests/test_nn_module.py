@@ -257,3 +257,148 @@ def test_mlp_gradient_matches_finite_differences():
         down = model(x).data
         p.data = old
         assert p.grad == pytest.approx((up - down) / (2 * eps), abs=1e-7), name
+
+
+# --- names: named_parameters is the one source; labels only where the user set none ---------------
+
+
+class _Tied(Module):
+    def __init__(self):
+        self.first = Neuron(2, rng=random.Random(0))
+        self.second = Neuron(2, rng=random.Random(1))
+        self.second.w = self.first.w  # tied weights
+
+    def forward(self, x):
+        return self.first(x) + self.second(x)
+
+
+def test_tied_weights_are_labelled_and_drawn_by_their_named_parameters_name():
+    model = _Tied()
+    names = dict((id(p), name) for name, p in model.named_parameters())
+    assert list(model.state_dict())[:2] == ["first.w.0", "first.w.1"]
+    for p in model.parameters():
+        assert p.label == names[id(p)]
+    assert model.second.w[0].label == "first.w.0"
+    from engine.graph import draw_dot
+
+    source = draw_dot(model([1.0, 2.0]), params=model).source
+    assert "first.w.0" in source and "second.w.0" not in source
+
+
+def test_labels_the_user_set_are_kept_and_named_parameters_still_names_them():
+    n = Neuron(2)
+    n.w[0].label = "my weight"
+    layer = Layer(2, 1)
+    layer.neurons = [n]
+    assert n.w[0].label == "my weight" and n.w[1].label == "neurons.0.w.1"
+    assert layer.named_parameters()[0][0] == "neurons.0.w.0"
+
+    class Wrap(Module):
+        def __init__(self):
+            self.k = Value(1.0, label="k0")
+            self.inner = layer
+
+    w = Wrap()
+    assert w.k.label == "k0" and n.w[1].label == "inner.neurons.0.w.1"
+    w.label_parameters()  # asked for explicitly: every label becomes the name
+    assert w.k.label == "k" and n.w[0].label == "inner.neurons.0.w.0"
+
+
+def test_a_sequential_nested_a_thousand_deep_walks_without_recursion():
+    net = Linear(2, 1, rng=random.Random(0))
+    for _ in range(1000):
+        net = Sequential(net)
+    names = [name for name, _ in net.named_parameters()]
+    assert names == ["0." * 1000 + n for n in ("weight.0.0", "weight.0.1", "bias.0")]
+    assert len(net.parameters()) == 3 and list(net.state_dict()) == names
+    assert net.parameters()[0].label == names[0]
+    net.parameters()[0].grad = 1.0
+    net.zero_grad()
+    assert net.parameters()[0].grad == 0.0
+    assert len(net.modules()) == 1001 and not any(m.training for m in net.eval().modules())
+    text = repr(net)
+    assert text.count("\n") == 2000 and "Linear(in_features=2, out_features=1, bias=True)" in text
+    assert net.summary().endswith("Total params: 3")
+
+
+def test_a_module_inside_itself_is_walked_once():
+    n = Neuron(1)
+    n.again = n
+    assert [name for name, _ in n.named_parameters()] == ["w.0", "b"]
+    assert [name for name, _ in n.named_modules()] == [""]
+    assert repr(n) == "Neuron(nin=1, activation='relu')"
+
+
+# --- summary() and the notebook table --------------------------------------------------------------
+
+
+def test_summary_lists_each_parameter_list_with_shape_and_count():
+    lin = Linear(3, 2)
+    assert lin.summary().splitlines() == [
+        "Linear(in_features=3, out_features=2, bias=True)",
+        "Name    Shape   Params",
+        "======================",
+        "weight  (2, 3)       6",
+        "bias    (2,)         2",
+        "======================",
+        "Total params: 8",
+    ]
+    model = MLP(2, [16, 16, 1])
+    text = model.summary()
+    assert text.endswith("Total params: 337") and text.count("(16,)") == 17 and text.count("(2,)") == 16
+    conv = nn.Conv2d(1, 2, 3)
+    assert "weight  (2, 1, 3, 3)      18" in conv.summary()
+
+
+def test_summary_of_tied_weights_counts_them_once():
+    lines = _Tied().summary().splitlines()
+    assert [line.split()[0] for line in lines[3:-2]] == ["first.w", "first.b", "second.b"]
+    assert lines[-1] == "Total params: 4"
+
+
+def test_repr_html_is_a_table_with_escaped_names():
+    class Odd(Module):
+        def __init__(self):
+            setattr(self, "<b>&x", Value(1.0))
+
+    page = Odd()._repr_html_()
+    assert "<table>" in page and "&lt;b&gt;&amp;x" in page and "<b>&x" not in page
+    page = MLP(2, [3, 1])._repr_html_()
+    assert page.count("<tr>") == 1 + 8 + 1 and "<b>13</b>" in page
+
+
+# --- graph_groups(): the group_by a drawing clusters by ---------------------------------------------
+
+
+def test_graph_groups_box_each_parameter_in_the_modules_that_hold_it():
+    model = MLP(2, [2, 1], activation="tanh", rng=random.Random(0))
+    group_by = model.graph_groups()
+    for name, p in model.named_parameters():
+        parts = name.split(".")  # layers.L.neurons.N.(w.i | b)
+        assert group_by(p) == (".".join(parts[:2]), ".".join(parts[:4]))
+    out = model([0.5, -1.0])
+    assert group_by(out) is None and group_by(Value(0.5, label="x")) is None
+    assert type(group_by.modules["layers.1"]).__name__ == "Layer"
+    with pytest.raises(TypeError, match="group_by: expected a Value"):
+        group_by(1.0)
+
+
+def test_graph_groups_follow_named_parameters_for_tied_and_top_level_parameters():
+    class Top(Module):
+        def __init__(self):
+            self.scale = Value(2.0)
+            self.tied = _Tied()
+
+    top = Top()
+    group_by = top.graph_groups()
+    assert group_by(top.scale) is None  # a parameter of the model itself: no box
+    assert group_by(top.tied.second.w[0]) == ("tied", "tied.first")  # named tied.first.w.0
+    assert group_by(top.tied.second.b) == ("tied", "tied.second")
+
+
+def test_graph_groups_of_a_deep_sequential():
+    net = Linear(1, 1)
+    for _ in range(300):
+        net = Sequential(net)
+    boxes = net.graph_groups()(net.parameters()[0])
+    assert len(boxes) == 300 and boxes[0] == "0" and boxes[-1] == ".".join(["0"] * 300)  # 299 Sequentials, Linear

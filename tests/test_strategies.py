@@ -6,10 +6,9 @@ import pytest
 from hypothesis import find, given, settings
 from hypothesis import strategies as st
 
-import engine
-from engine import OPS, Value, gradcheck, gradcheck_module, jvp, tangents
+from engine import OPS, Value, gradcheck, jvp, tangents
 from engine.gradcheck import nodes_near_kinks
-from engine.strategies import Instruction, Program, floats_in_domain, mlps, programs, values
+from engine.strategies import Instruction, Program, floats_in_domain, programs, values
 
 BUILTIN_OPS = sorted(name for name, op in OPS.items() if op.smooth)
 
@@ -155,19 +154,3 @@ def test_reverse_mode_agrees_with_forward_mode(program, direction):
         along = math.fsum(g * d for g, d in zip(reverse, direction))
         scale = math.fsum(abs(g * d) for g, d in zip(reverse, direction))
         assert tangent == pytest.approx(along, rel=1e-9, abs=1e-12 * (1 + scale))
-
-
-@given(mlps())
-def test_random_mlps_pass_gradcheck(drawn):
-    model, inputs = drawn
-    assert gradcheck_module(model, inputs)
-
-
-@given(mlps(max_inputs=2, max_layers=2, max_width=2, activations=["tanh"]))
-def test_mlps_draw_what_they_say(drawn):
-    model, inputs = drawn
-    assert 1 <= model.nin == len(inputs) <= 2
-    assert 1 <= len(model.nouts) <= 2 and all(1 <= n <= 2 for n in model.nouts)
-    assert all(-1.0 <= p.data <= 1.0 for p in model.parameters())
-    assert all(-2.0 <= x <= 2.0 for x in inputs)
-    assert engine.topological_order(model(inputs) if model.nouts[-1] == 1 else model(inputs)[0])
