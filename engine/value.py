@@ -1,10 +1,10 @@
 """The Value node: a scalar that remembers how it was computed.
 
-The core is four short files, read in this order: ``ops.py`` (the op table: forward
-rules and local derivatives), this file (a ``Value`` holds one float; each operation on
-Values makes a new node that points at its inputs, ``_prev``, and keeps its row of the op
-table as its rule), ``backward.py`` (the walk from the output back to the inputs and the
-chain rule, once) and ``switches.py`` (``no_grad``, ``detect_anomaly``, per thread).
+The core, in reading order: ``ops.py`` (the op table: forward rules and local derivatives),
+this file (a ``Value`` holds one float; an operation on Values makes a node that points at
+its inputs, ``_prev``, and keeps its row of the table as its rule), ``backward.py`` (the
+walk back from the output and the chain rule, once), ``functions.py`` (sum, dot, take, max,
+your own ops) and ``switches.py`` (``no_grad``, ``detect_anomaly``, per thread).
 
 >>> a = Value(2.0, label='a')
 >>> b = Value(-3.0, label='b')
@@ -305,7 +305,7 @@ def _lift(x: object, where: str) -> Value | None:
 def _binary(op: Op, a: object, b: object):
     """The operators' common path: lift plain numbers, or let Python raise its TypeError."""
     if op.check is None and type(a) is Value and not (_open_blocks["anomaly"] and _here.anomaly):
-        # Fast path for add, sub, mul (``python -m benchmarks``: chain and eval ~30% faster):
+        # Fast path for add, sub, mul (``python -m benchmarks``: the chain's forward ~25% faster):
         # the same nodes as _lift and _node make, built inline.  Anything unusual (an error,
         # a result that is not a float, another operand type) takes the readable way below.
         if type(b) is float:
