@@ -25,7 +25,7 @@ from .workloads import AGREEMENT, WORKLOADS, _micrograd, chain_graph, count_node
 
 ENGINES = ("plain", "chainrule", "compiled", "micrograd", "scalar")
 # gpt_step has no plain-float version: its yardstick is the minimal scalar Value ("scalar").
-GPT_ENGINES = ("scalar", "chainrule")
+GPT_ENGINES = ("scalar", "chainrule", "compiled")
 # (workload, size, repetitions).  micrograd stops at chain 1e5: at ~1,200 bytes a node its
 # 1e6 chain needs ~5 GB, and its recursive topological sort needs a raised recursion limit.
 FULL = [

@@ -333,8 +333,9 @@ def make_gpt_step(kind: str, n: int = 10) -> Callable[[], float]:
 
     "scalar" is the baseline everyone copies (``benchmarks/scalar_gpt.py``: a minimal Value
     that stores local gradients, the model in scalar loops); "chainrule" is ``nn.GPT`` built
-    eagerly every step.  Both start from the reference's weights (seed 42) and read the
-    same names, so repetition r of every engine does the same arithmetic.
+    eagerly every step; "compiled" replays it with ``engine.compile`` (one trace per name
+    length, traces included in the times).  All start from the reference's weights (seed 42)
+    and read the same names, so repetition r of every engine does the same arithmetic.
     """
     import nn
 
@@ -356,18 +357,25 @@ def make_gpt_step(kind: str, n: int = 10) -> Callable[[], float]:
             adam_step(model.params, m, v, done[0] + 1, 0.01 * (1 - done[0] / GPT_SCHEDULE))
             return loss.data
 
-    elif kind == "chainrule":
+    elif kind in ("chainrule", "compiled"):
         model = nn.GPT(tok.vocab_size, rng=rng)
         optimizer = nn.Adam(model.parameters(), lr=0.01, betas=(0.85, 0.99), eps=1e-8)
         schedule = nn.lr_scheduler.LinearLR(optimizer, 1.0, 0.0, total_iters=GPT_SCHEDULE)
 
-        def one_step(tokens: list[int]) -> float:
+        def forward_backward(tokens: list[int]) -> float:
             loss = nn.cross_entropy(model(tokens[:-1]), tokens[1:])
-            optimizer.zero_grad()
             loss.backward()
+            return loss.data
+
+        replay = engine.compile(lambda tokens: nn.cross_entropy(model(tokens[:-1]), tokens[1:]))
+        loss_and_grads = replay if kind == "compiled" else forward_backward
+
+        def one_step(tokens: list[int]) -> float:
+            optimizer.zero_grad()
+            loss = loss_and_grads(tokens)
             optimizer.step()
             schedule.step()
-            return loss.data
+            return loss
 
     else:
         raise ValueError(f"gpt_step: no {kind!r} version")

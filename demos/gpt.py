@@ -2,14 +2,18 @@
 
     python -m demos.gpt                      # 1000 steps, 20 samples, out/gpt_loss.png, out/gpt_attention.png
     python -m demos.gpt --steps 200 --samples 5 --no-plot
-    python -m demos.gpt --json               # one JSON object: losses, times, samples
+    python -m demos.gpt --eager              # build the graph every step instead of replaying it
+    python -m demos.gpt --json               # one JSON object: losses, times, samples, traces
 
 The model is ``nn.GPT`` with its defaults: one layer, 16-dim embeddings, 4 heads, 4,192
 parameters.  Each step reads one name wrapped in BOS ("start/end of a name") and learns to
 predict each next character; Adam (betas 0.85, 0.99) with the learning rate decayed
 linearly from 0.01 to 0.  With ``--seed 42`` (the default) the names are shuffled and the
 weights drawn exactly as in the reference file this model comes from, so step 1's loss is
-3.3659669475848504.  Sampling uses the KV cache with no graph (``no_grad``).
+3.3659669475848504.  Training is compiled by default: ``engine.compile`` traces the step
+once per name length (the token ids are arguments, picked with ``engine.take``) and replays
+it, with the same numbers as eager bit for bit.  Sampling uses the KV cache with no graph
+(``no_grad``).
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ import sys
 import time
 from collections.abc import Callable
 
+import engine
 from demos._plots import picture, save_figure
 from engine import Value
 from nn import GPT, Adam, CharTokenizer, cross_entropy
@@ -62,24 +67,32 @@ def name_loss(model: GPT, tokens: list[int]) -> Value:
 
 # %% training: one name per step
 def train(model: GPT, docs: list[str], tok: CharTokenizer, steps: int = STEPS,
-          report: Callable[[int, float], None] | None = None) -> list[float]:
-    """Adam with a linear decay to 0 over ``steps``; returns the loss of every step.
+          report: Callable[[int, float], None] | None = None, compiled: bool = True) -> tuple[list[float], int]:
+    """Adam with a linear decay to 0 over ``steps``; returns the loss of every step and the number of traces.
 
-    ``report(step, loss)`` is called after each step (steps count from 1).
+    ``compiled=True`` runs forward and backward through ``engine.compile`` (one trace per
+    name length, then replays); ``compiled=False`` builds the graph every step.  Both give
+    the same losses and weights.  ``report(step, loss)`` is called after each step (from 1).
     """
     optimizer = Adam(model.parameters(), lr=0.01, betas=(0.85, 0.99), eps=1e-8)
     schedule = LinearLR(optimizer, start_factor=1.0, end_factor=0.0, total_iters=steps)
+    step_fn = engine.compile(lambda tokens: name_loss(model, tokens)) if compiled else None
     losses = []
     for step in range(steps):
-        loss = name_loss(model, tok.encode(docs[step % len(docs)], bos=True))
+        tokens = tok.encode(docs[step % len(docs)], bos=True)
         optimizer.zero_grad()
-        loss.backward()
+        if step_fn is not None:
+            loss = step_fn(tokens)  # forward and backward replayed: the loss as a float, grads added
+        else:
+            graph = name_loss(model, tokens)
+            graph.backward()
+            loss = graph.data
         optimizer.step()
         schedule.step()
-        losses.append(loss.data)
+        losses.append(loss)
         if report:
-            report(step + 1, loss.data)
-    return losses
+            report(step + 1, loss)
+    return losses, (step_fn.stats().traces if step_fn is not None else 0)
 
 
 class Progress:
@@ -164,7 +177,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--steps", type=int, default=STEPS, help=f"training steps (default {STEPS})")
     parser.add_argument("--seed", type=int, default=SEED, help=f"random seed (default {SEED}, the reference's)")
     parser.add_argument("--samples", type=int, default=20, help="names to sample after training (default 20)")
-    parser.add_argument("--eager", action="store_true", help="build the graph at every step (the default for now)")
+    parser.add_argument("--eager", action="store_true",
+                        help="build the graph at every step instead of replaying it with engine.compile")
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of text")
     parser.add_argument("--no-plot", action="store_true", help="no pictures")
     parser.add_argument("--out", default="out", help="folder for the PNGs (default out)")
@@ -176,18 +190,21 @@ def main(argv: list[str] | None = None) -> int:
     say = (lambda *a: None) if args.json else print
     say(f"{len(docs)} names, vocabulary {tok.chars!r} + BOS, {model.num_parameters()} parameters")
     start = time.perf_counter()
-    losses = train(model, docs, tok, args.steps, None if args.json else Progress(args.steps))
+    losses, traces = train(model, docs, tok, args.steps, None if args.json else Progress(args.steps),
+                           compiled=not args.eager)
     seconds = time.perf_counter() - start
     start = time.perf_counter()
     samples = sample(model, tok, rng, args.samples)
     sample_seconds = time.perf_counter() - start
     if args.json:
-        print(json.dumps({"steps": args.steps, "seed": args.seed, "mode": "eager", "traces": 0, "losses": losses,
+        mode = "eager" if args.eager else "compiled"
+        print(json.dumps({"steps": args.steps, "seed": args.seed, "mode": mode, "traces": traces, "losses": losses,
                           "train_seconds": seconds, "seconds_per_step": seconds / args.steps,
                           "samples": samples, "sample_seconds": sample_seconds}))
         return 0
     tail = losses[-10:]
-    print(f"trained {args.steps} steps in {seconds:.1f} s ({1000 * seconds / args.steps:.1f} ms/step), "
+    how = "eagerly" if args.eager else f"compiled ({traces} traces, one per name length)"
+    print(f"trained {args.steps} steps {how} in {seconds:.1f} s ({1000 * seconds / args.steps:.1f} ms/step), "
           f"mean loss of the last {len(tail)}: {sum(tail) / len(tail):.4f}")
     print(f"{args.samples} samples in {sample_seconds:.2f} s:")
     for i, text in enumerate(samples, 1):

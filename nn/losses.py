@@ -12,13 +12,14 @@ adds them up).  The names and formulas follow PyTorch's.
 
 from __future__ import annotations
 
+import math
 import numbers
 from collections.abc import Sequence
 
 import engine
 from engine import Value
 
-from .checks import check_real
+from .checks import check_real, short
 from .functional import is_graph_index, pick, shifted
 
 __all__ = ["mse_loss", "hinge_loss", "binary_cross_entropy_with_logits", "cross_entropy"]
@@ -50,6 +51,8 @@ def _pairs(outputs: Outputs, targets: Targets, where: str) -> tuple[list[Value],
     for i, t in enumerate(tgts):
         if isinstance(t, bool) or not isinstance(t, (Value, numbers.Real)):
             raise TypeError(f"{where}: target {i} must be a number or a Value, got {type(t).__name__} {t!r}")
+        if not isinstance(t, Value):  # 10**400 is refused here by name, not as a bare OverflowError later
+            tgts[i] = check_real(f"{where}: target {i}", t, finite=False)
     return outs, tgts
 
 
@@ -64,7 +67,13 @@ def _reduce(terms: list[Value], reduction: str, where: str) -> Value:
 
 
 def _data(t: float | Value) -> float:
-    return t.data if isinstance(t, Value) else float(t)
+    """A target's number; an int beyond float range counts as infinite (so range checks refuse it by name)."""
+    if isinstance(t, Value):
+        return t.data
+    try:
+        return float(t)
+    except OverflowError:
+        return math.inf if t > 0 else -math.inf
 
 
 def mse_loss(outputs: Outputs, targets: Targets, reduction: str = "mean") -> Value:
@@ -206,7 +215,7 @@ def _soft_target_term(row: list, probs: Sequence, eps: float, i: int) -> Value:
         raise ValueError(f"cross_entropy: target {i} has {len(probs)} class probabilities for {len(row)} classes")
     for c, p in enumerate(probs):
         if isinstance(p, bool) or not isinstance(p, (Value, numbers.Real)) or not 0.0 <= _data(p) <= 1.0:
-            raise ValueError(f"cross_entropy: target {i} class {c} must be a probability in [0, 1], got {p!r}")
+            raise ValueError(f"cross_entropy: target {i} class {c} must be a probability in [0, 1], got {short(p)}")
     if eps:
         probs = [p * (1.0 - eps) + eps / len(row) for p in probs]
     z, _ = shifted(row, "cross_entropy")

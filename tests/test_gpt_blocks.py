@@ -315,3 +315,14 @@ def test_a_registered_op_is_an_activation_at_once():
         assert gradcheck_module(layer, [Value(0.7)])
     finally:
         del OPS["cube_act"]
+
+
+@pytest.mark.parametrize("call", [
+    lambda: nn.mse_loss(Value(1.0), 10**400),
+    lambda: nn.hinge_loss([Value(1.0)], [-(10**400)]),
+    lambda: nn.binary_cross_entropy_with_logits(Value(0.0), 10**400),
+    lambda: cross_entropy([Value(0.0), Value(1.0)], [10**400, 0]),
+])
+def test_loss_targets_beyond_float_range_are_refused_by_name(call):
+    with pytest.raises(ValueError, match="target 0"):
+        call()

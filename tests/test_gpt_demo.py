@@ -22,19 +22,22 @@ def run(args, cwd=ROOT):
     return done.stdout
 
 
-def test_json_output_follows_the_reference():
-    result = json.loads(run(["--steps", "3", "--samples", "4", "--json"]))
+def test_json_output_follows_the_reference_compiled_and_eager_alike():
+    result = json.loads(run(["--steps", "12", "--samples", "4", "--json"]))
     assert result["losses"][0] == 3.3659669475848504
-    assert len(result["losses"]) == 3 and all(math.isfinite(x) and 1.5 < x < 4.5 for x in result["losses"])
+    assert len(result["losses"]) == 12 and all(math.isfinite(x) and 1.5 < x < 4.5 for x in result["losses"])
     assert len(result["samples"]) == 4 and all(s.isalpha() or s == "" for s in result["samples"])
-    assert result["traces"] == 0 and result["mode"] == "eager"
-    assert result["seconds_per_step"] == result["train_seconds"] / 3
+    assert result["mode"] == "compiled" and 2 <= result["traces"] <= 12  # one trace per name length
+    assert result["seconds_per_step"] == result["train_seconds"] / 12
+    eager = json.loads(run(["--steps", "12", "--samples", "4", "--json", "--eager"]))
+    assert eager["mode"] == "eager" and eager["traces"] == 0
+    assert eager["losses"] == result["losses"] and eager["samples"] == result["samples"]
 
 
 def test_text_output_progress_samples_attention_and_pictures(tmp_path):
     out = run(["--steps", "4", "--samples", "3", "--seed", "7"], cwd=tmp_path)
     assert "32033 names, vocabulary 'abcdefghijklmnopqrstuvwxyz' + BOS, 4192 parameters" in out
-    assert "trained 4 steps in" in out and "3 samples in" in out
+    assert "trained 4 steps compiled (" in out and "3 samples in" in out
     assert len([line for line in out.splitlines() if line[:4].strip().isdigit() and line.startswith("  ")]) >= 3
     assert "(percent; rows look at columns)" in out
     for name in ("gpt_loss.png", "gpt_attention.png"):
@@ -64,10 +67,12 @@ def test_doctests():
 
 
 def test_gpt_step_engines_agree_and_the_table_line_says_how_much_faster():
-    eager, scalar = make_gpt_step("chainrule", 2), make_gpt_step("scalar", 2)
-    first, second = eager(), scalar()
-    assert abs(first - second) < 1e-12
-    assert abs(eager() - scalar()) < 1e-9  # the next two names, after two identical Adam steps
+    eager, compiled, scalar = make_gpt_step("chainrule", 2), make_gpt_step("compiled", 2), make_gpt_step("scalar", 2)
+    first = eager()
+    assert compiled() == first and abs(scalar() - first) < 1e-12
+    second = eager()
+    assert compiled() == second  # bit for bit, after two identical Adam steps
+    assert abs(scalar() - second) < 1e-9
     rows = measure([("gpt_step", 1, 1)])
-    assert sorted(rows[0].seconds) == ["chainrule", "scalar"]
+    assert sorted(rows[0].seconds) == ["chainrule", "compiled", "scalar"]
     assert "x faster than scalar" in _gpt_line(rows[0])
