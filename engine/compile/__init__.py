@@ -35,7 +35,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from typing import NamedTuple
 
-from ..value import Value, is_anomaly_enabled, node_name, record_reads, topological_order
+from ..value import Value, is_anomaly_enabled, is_grad_enabled, node_name, record_reads, topological_order
 from .arguments import TracedInt, rebuild, shape_and_numbers
 from .guards import same
 from .trace import Trace
@@ -123,6 +123,8 @@ class CompiledFunction:
     def __call__(self, *args, **kwargs):
         if is_anomaly_enabled():  # detect_anomaly() checks every node: give it nodes
             return _eager(self.fn, args, kwargs)[0]
+        if not is_grad_enabled():  # eager: fn builds no graph, so its backward() adds no grad
+            return _no_grad(self.fn(*args, **kwargs))
         key, numbers = shape_and_numbers(args, kwargs)
         if self.check:
             return self._checked(key, numbers, args, kwargs)
@@ -241,6 +243,17 @@ def _split_outputs(returned: object) -> tuple[Value, list[Value], str | None]:
             f"compile: fn returned a leaf {root!r}, which has no graph to compile (was it computed inside no_grad()?)"
         )
     return root, extras, shape
+
+
+def _no_grad(returned: object):
+    """fn's numbers under ``no_grad()``: what eager mode gives (no graph, so no leaf gets a grad)."""
+    if isinstance(returned, tuple) and len(returned) == 2:
+        loss, extra = returned
+        extras = extra.data if isinstance(extra, Value) else tuple(e.data for e in extra)
+        return _no_grad(loss), extras
+    if not isinstance(returned, Value):
+        raise TypeError(f"compile: fn must return a Value (or a tuple (loss, extras)), got {returned!r}")
+    return returned.data
 
 
 def _eager(fn: Callable, args: tuple, kwargs: dict, restore: bool = False):

@@ -13,6 +13,7 @@ traced, a float becomes a leaf Value and an int becomes a ``TracedInt``.
 from __future__ import annotations
 
 import numbers as _numbers
+import operator
 from collections.abc import Callable
 from itertools import count
 
@@ -79,12 +80,24 @@ _INT_METHODS = (
 
 def _plain_use(name: str) -> Callable:
     int_method = getattr(int, name)
+    # `i + 0.5`: int's own method declines a float, and float's reflected one does not know
+    # a TracedInt, so the operator is applied again to the plain int (then float answers).
+    reflected = name.startswith("__r") and name[3:-2] in _BINARY
+    operator_fn = _BINARY.get(name[3 if reflected else 2 : -2])
 
     def method(self, *args):
-        return int_method(self._plain(), *args)
+        out = int_method(self._plain(), *args)
+        if out is NotImplemented and operator_fn is not None:
+            return operator_fn(args[0], self._value) if reflected else operator_fn(self._value, args[0])
+        return out
 
     method.__name__ = name
     return method
+
+
+_BINARY = {name: getattr(operator, f"__{name}__") for name in
+           "add sub mul truediv floordiv mod pow lshift rshift and or xor eq ne lt le gt ge".split()}
+_BINARY["divmod"] = divmod
 
 
 for _name in _INT_METHODS:

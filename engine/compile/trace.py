@@ -32,7 +32,8 @@ class Trace:
     def __init__(self, root: Value, extras: list[Value], reads: list, inputs: dict, numbers: list, int_guards: dict,
                  shape: str | None = None):
         self.shape = shape  # fn returned the loss alone (None), or with one extra Value or several
-        tape = Tape(root, read_nodes(reads), extras, inputs)
+        # Extras join the forward order too: an accuracy need not be behind the loss.
+        tape = Tape(root, read_nodes(reads) + extras, extras, inputs)
         self.tape = tape
         nodes = tape.nodes
         self._traced = [node.data for node in nodes]  # the eager run's values, for its backward
