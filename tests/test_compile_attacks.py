@@ -1,6 +1,8 @@
 """engine.compile attacked with code a user would write: every call equals eager mode bit for bit, or refuses."""
 
 
+import math
+
 import pytest
 
 from engine import Value, compile, no_grad
@@ -69,3 +71,20 @@ def test_a_call_inside_no_grad_adds_no_grad_even_when_a_trace_exists():
         assert compile(lambda x: w * x)(3.0) == (w * 3.0).data
     assert w.grad == 0.0
     assert step.stats().hits == 0
+
+
+# --- float arguments compare like the floats fn was written for --------------------------
+
+
+def test_a_float_label_compared_with_eq_takes_the_floats_branch():
+    w, b = Value(0.7), Value(-0.3)
+
+    def bce_like(x, y):
+        p = (w * x + b).tanh()
+        return -p if y == 1.0 else (p if y != 0.5 else p * p)
+
+    calls = [(0.5, 1.0), (0.5, 0.0), (2.0, 1.0), (1.0, 0.5), (-1.0, 0.0), (3.0, 1)]
+    step = _eager_then_compiled(bce_like, [w, b], calls)
+    assert step.stats().traces == 4  # one per branch, and the int label is another shape
+    _eager_then_compiled(lambda x: w * (2.0 if x in (0.0, 1.0) else 3.0), [w], [(0.0,), (1.0,), (2.0,), (1.0,)])
+    _eager_then_compiled(lambda x: w * x if x == 10**400 or x != x else w, [w], [(1.0,), (math.nan,), (math.inf,)])

@@ -36,7 +36,7 @@ from collections.abc import Callable
 from typing import NamedTuple
 
 from ..value import Value, is_anomaly_enabled, is_grad_enabled, node_name, record_reads, topological_order
-from .arguments import TracedInt, rebuild, shape_and_numbers
+from .arguments import TracedFloat, TracedInt, rebuild, shape_and_numbers
 from .guards import same
 from .trace import Trace
 
@@ -153,12 +153,12 @@ class CompiledFunction:
             if isinstance(x, Value):
                 inputs.setdefault(x, slot)
                 return x
-            leaf = Value(float(x))
+            leaf = Value(float(x)) if type(x) is int else TracedFloat(x, reads)
             inputs[leaf] = slot
             return TracedInt(x, leaf, slot, int_uses) if type(x) is int else leaf
 
-        call_args, call_kwargs = rebuild(args, kwargs, graph_input)
         with record_reads() as reads:
+            call_args, call_kwargs = rebuild(args, kwargs, graph_input)
             returned = self.fn(*call_args, **call_kwargs)
         root, extras, shape = _split_outputs(returned)
         trace = Trace(root, extras, reads, inputs, numbers, int_uses, shape)

@@ -17,9 +17,9 @@ import operator
 from collections.abc import Callable
 from itertools import count
 
-from ..value import Value
+from ..value import Read, Value
 
-__all__ = ["TracedInt", "shape_and_numbers", "rebuild"]
+__all__ = ["TracedInt", "TracedFloat", "shape_and_numbers", "rebuild"]
 
 
 class TracedInt:
@@ -102,6 +102,44 @@ _BINARY["divmod"] = divmod
 
 for _name in _INT_METHODS:
     setattr(TracedInt, _name, _plain_use(_name))
+
+
+class TracedFloat(Value):
+    """A float argument while ``fn`` is traced: a leaf of the graph that also compares like the float.
+
+    A Value's ``==`` is identity, but ``fn`` was written for a float: ``if y == 1.0`` must
+    take the branch the float takes.  So ``==`` and ``!=`` with a number compare the numbers
+    and record the outcome as a guard, like ``<`` does.
+
+    >>> from engine.value import Read
+    >>> reads = []
+    >>> y = TracedFloat(1.0, reads)
+    >>> y == 1.0, y != 1.0, y == y, [r.detail for r in reads]
+    (True, False, True, [('==', 1.0), ('!=', 1.0)])
+    """
+
+    __slots__ = ("_reads",)
+
+    def __init__(self, number: float, reads: list):
+        super().__init__(number)
+        self._reads = reads
+
+    def _numeric(self, symbol: str, other: object):
+        if isinstance(other, Value):
+            return (self is other) == (symbol == "==")
+        if not isinstance(other, _numbers.Real) or isinstance(other, bool):
+            return NotImplemented
+        outcome = (self.data == other) == (symbol == "==")
+        self._reads.append(Read("compare", self, outcome, (symbol, other)))  # the guard compares the same way
+        return outcome
+
+    def __eq__(self, other: object):
+        return self._numeric("==", other)
+
+    def __ne__(self, other: object):
+        return self._numeric("!=", other)
+
+    __hash__ = Value.__hash__  # identity, as for every Value: the graph's dicts rely on it
 
 
 # --- the shape of the arguments, and their numbers -----------------------------------------
