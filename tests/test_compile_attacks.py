@@ -87,4 +87,6 @@ def test_a_float_label_compared_with_eq_takes_the_floats_branch():
     step = _eager_then_compiled(bce_like, [w, b], calls)
     assert step.stats().traces == 4  # one per branch, and the int label is another shape
     _eager_then_compiled(lambda x: w * (2.0 if x in (0.0, 1.0) else 3.0), [w], [(0.0,), (1.0,), (2.0,), (1.0,)])
-    _eager_then_compiled(lambda x: w * x if x == 10**400 or x != x else w * 2.0, [w], [(1.0,), (math.nan,), (math.inf,)])
+    odd = [(1.0,), (math.nan,), (math.inf,)]
+    _eager_then_compiled(lambda x: w * x if x == 10**400 or x != x else w * 2.0, [w], odd)
+    _eager_then_compiled(lambda x, y: w * x if x == y else w * y, [w], [(1.0, 1.0), (1.0, 2.0), (3.0, 3.0), (2.0, 1.0)])
