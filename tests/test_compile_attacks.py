@@ -90,3 +90,14 @@ def test_a_float_label_compared_with_eq_takes_the_floats_branch():
     odd = [(1.0,), (math.nan,), (math.inf,)]
     _eager_then_compiled(lambda x: w * x if x == 10**400 or x != x else w * 2.0, [w], odd)
     _eager_then_compiled(lambda x, y: w * x if x == y else w * y, [w], [(1.0, 1.0), (1.0, 2.0), (3.0, 3.0), (2.0, 1.0)])
+
+
+# --- a Value argument that fn also reaches through its closure ----------------------------
+
+
+def test_a_parameter_passed_as_the_argument_it_multiplies_gets_both_grads():
+    w, b = Value(0.7, label="w"), Value(-0.3, label="b")
+    fresh = [Value(2.0), w, Value(3.0), b, w, Value(-1.0)]
+    _eager_then_compiled(lambda x: w * x + b, [w, b, *fresh], [(x,) for x in fresh])
+    _eager_then_compiled(lambda x: w * x + b, [w, b, *fresh], [(x,) for x in reversed(fresh)])
+    _eager_then_compiled(lambda x, y: w * x * y, [w, b], [(w, b), (b, w), (w, w), (b, b), (b, w)])

@@ -148,11 +148,17 @@ class CompiledFunction:
         int_uses: dict[int, int] = {}
         inputs: dict[Value, int] = {}
 
+        proxies: dict[int, Value] = {}
+        # Read before record_reads(): reading an argument's number is not fn reading the graph.
+        starts = [x.data if isinstance(x, Value) else None for x in numbers]
         def graph_input(slot: int, original: object):
             x = numbers[slot]
-            if isinstance(x, Value):
-                inputs.setdefault(x, slot)
-                return x
+            if isinstance(x, Value):  # a stand-in leaf, so a closure's use of the same Value stays apart
+                proxy = proxies.get(id(x))
+                if proxy is None:
+                    proxy = proxies[id(x)] = Value(starts[slot], label=x.label)
+                    inputs[proxy] = slot
+                return proxy
             leaf = Value(float(x)) if type(x) is int else TracedFloat(x, reads)
             inputs[leaf] = slot
             return TracedInt(x, leaf, slot, int_uses) if type(x) is int else leaf
@@ -162,6 +168,10 @@ class CompiledFunction:
             returned = self.fn(*call_args, **call_kwargs)
         root, extras, shape = _split_outputs(returned)
         trace = Trace(root, extras, reads, inputs, numbers, int_uses, shape)
+        if trace.reaches_arguments(numbers):
+            # A Value argument fn also reaches another way (a parameter passed in): eager
+            # accumulates both uses into one grad, a replay cannot tell them apart; run eagerly.
+            return _eager(self.fn, args, kwargs)[0]
         # The eager run's backward, done by the new tape on the eager run's own values.
         try:
             value, extra_values, _ = trace.finish(trace.traced_values(), numbers)

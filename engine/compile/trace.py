@@ -48,6 +48,8 @@ class Trace:
         # Value arguments behind the root get grads too; the Values made for float/int arguments do not.
         behind = set(tape.grad_leaves)
         self._grads_from_call = [(i, s) for i, s in self._from_call if i in behind and isinstance(numbers[s], Value)]
+        self._leaf_ids = frozenset(map(id, self._leaves))
+        self._value_slots = [s for _, s in self._from_call if isinstance(numbers[s], Value)]
         del tape.nodes, tape.index  # the eager graph is not kept alive: only its leaves are
 
     def __repr__(self) -> str:
@@ -64,6 +66,8 @@ class Trace:
         for slot, value in self.int_guards:
             if numbers[slot] != value:
                 return None
+        if self.reaches_arguments(numbers):
+            return None
         V = [0.0] * self.size
         V[: len(self._leaves)] = map(_data, self._leaves)
         for i, slot in self._from_call:
@@ -76,6 +80,11 @@ class Trace:
             return self.finish(V, numbers, gradient, record)
         except Exception:  # noqa: BLE001 - any failure: the eager run raises the engine's own error
             return None
+
+    def reaches_arguments(self, numbers: list) -> bool:
+        """True when a Value argument is also a leaf this graph reads on its own (a parameter passed in)."""
+        leaf_ids = self._leaf_ids
+        return any(id(numbers[slot]) in leaf_ids for slot in self._value_slots)
 
     def traced_values(self) -> list[float]:
         """The eager run's value of every node (once: the trace then forgets them)."""
