@@ -5,6 +5,7 @@ import math
 
 import pytest
 
+import engine
 from engine import Value, compile, no_grad
 
 
@@ -101,3 +102,41 @@ def test_a_parameter_passed_as_the_argument_it_multiplies_gets_both_grads():
     _eager_then_compiled(lambda x: w * x + b, [w, b, *fresh], [(x,) for x in fresh])
     _eager_then_compiled(lambda x: w * x + b, [w, b, *fresh], [(x,) for x in reversed(fresh)])
     _eager_then_compiled(lambda x, y: w * x * y, [w, b], [(w, b), (b, w), (w, w), (b, b), (b, w)])
+
+
+# --- randomness --------------------------------------------------------------------------------
+
+
+def test_a_function_that_draws_from_the_random_module_is_never_replayed():
+    import random
+
+    w = Value(0.5)
+
+    def noisy(x):
+        return w * x * random.random()
+
+    step = compile(noisy)
+    for x in (1.0, 2.0, 3.0):
+        random.seed(7)
+        w.grad = 0.0
+        expected = noisy(x)
+        expected.backward()
+        eager = (_bits(expected.data), _bits(w.grad))
+        random.seed(7)
+        w.grad = 0.0
+        assert (_bits(step(x)), _bits(w.grad)) == eager
+    assert step.stats().hits == 0 and step.stats().cached == 0
+
+
+def test_check_mode_catches_a_dropout_mask_and_an_eval_switch():
+    import nn
+
+    model = nn.Sequential(nn.Linear(3, 4), nn.Dropout(0.5), nn.Linear(4, 1))
+    def loss(x):
+        out = model(x)
+        return out[0] if isinstance(out, list) else out
+
+    step = compile(loss, check=True)
+    with pytest.raises(engine.CompileCheckError, match="compiled call but"):
+        for _ in range(20):  # the traced mask, then another one drawn by the eager run
+            step([1.0, 2.0, 3.0])

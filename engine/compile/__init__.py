@@ -30,6 +30,7 @@ CompileStats(traces=1, hits=1, guard_failures=0, evictions=0, cached=1, guards=0
 
 from __future__ import annotations
 
+import random
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
@@ -163,6 +164,7 @@ class CompiledFunction:
             inputs[leaf] = slot
             return TracedInt(x, leaf, slot, int_uses) if type(x) is int else leaf
 
+        drawn_before = random.getstate()
         with record_reads() as reads:
             call_args, call_kwargs = rebuild(args, kwargs, graph_input)
             returned = self.fn(*call_args, **call_kwargs)
@@ -178,7 +180,10 @@ class CompiledFunction:
         except Exception:
             root.backward()  # a rule that fails: backward() raises the engine's own error
             raise
-        self._store(key, trace)
+        # fn drew from the random module: the next call draws other numbers, so this graph
+        # (its mask, its noise) is not the next call's; this eager result is kept, the trace not.
+        if random.getstate() == drawn_before:
+            self._store(key, trace)
         return self._shaped(trace, value, extra_values)
 
     def _store(self, key: tuple, trace: Trace) -> None:
