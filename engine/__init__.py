@@ -8,7 +8,7 @@
 (5.0, 4.0)
 """
 
-from .compile import BranchChangedError, CompiledGraph, compile
+from .compile import CompileCheckError, CompiledFunction, compile
 from .draw import GraphvizNotFoundError, draw_dot, render
 from .forward_mode import jvp, tangents
 from .functions import dot, max, register_op, scoped_op, sum, take
@@ -64,6 +64,6 @@ __all__ = [
     "Stepper",
     "GraphChangedError",
     "compile",
-    "CompiledGraph",
-    "BranchChangedError",
+    "CompiledFunction",
+    "CompileCheckError",
 ]

@@ -1,10 +1,11 @@
-"""Attention and the Transformer block: every token looks at every other token and takes a weighted mix.
+"""Attention: every token looks at the other tokens and takes a weighted mix of them.
 
 A sequence of tokens is a list of vectors, ``[seq_len][embed_dim]``, with no batch
-dimension.  ``scaled_dot_product_attention`` is the formula, ``MultiheadAttention`` adds
-the learned projections and heads, and ``TransformerBlock`` wraps attention and a small MLP
-in residual connections and layer norms.  Attention weights come back on request, so a
-demo can print who looks at whom.
+dimension.  ``scaled_dot_product_attention`` is the formula and ``MultiheadAttention`` adds
+the learned projections and heads (``nn.transformer.TransformerBlock`` wraps it and a small
+MLP in residual connections and norms).  Attention weights come back on request, so a
+demo can print who looks at whom.  A ``KVCache`` keeps the keys and values of the tokens
+seen so far, so a model that writes one token at a time does not recompute them.
 
 >>> from engine import Value
 >>> q = [[1.0, 0.0]]                       # one query
@@ -27,16 +28,13 @@ from collections.abc import Sequence
 import engine
 from engine import Value, dot
 
-from .functional import activation as _activation_fn
-from .functional import softmax
+from .functional import is_graph_index, softmax
 from .init import check_rng, xavier_uniform_
 from .layers import Linear, _check_size
 from .module import Module
-from .norm import Dropout, LayerNorm
 from .shapes import Nested, expect_shape, flatten, values
 
-__all__ = ["Embedding", "scaled_dot_product_attention", "MultiheadAttention", "MultiHeadAttention",
-           "TransformerBlock"]
+__all__ = ["Embedding", "scaled_dot_product_attention", "MultiheadAttention", "MultiHeadAttention", "KVCache"]
 
 Vector = list[Value]
 
@@ -47,7 +45,9 @@ class Embedding(Module):
     NB: torch.nn.Embedding; ``weight`` is ``[num_embeddings][embedding_dim]``, drawn from
     N(0, 1) as in PyTorch.  Give one index for one vector, or a list of indices for a
     sequence of vectors.  The vectors returned are the table's own Values, so training
-    moves the rows that were looked up.
+    moves the rows that were looked up.  An index that is part of the graph (a Value, or
+    an int ``engine.compile`` traces) gives ``engine.take`` nodes instead: the same numbers
+    and gradients, and a compiled replay looks up the new token.
 
     >>> emb = Embedding(4, 2, rng=random.Random(0))
     >>> emb(3) == emb.weight[3]
@@ -68,6 +68,8 @@ class Embedding(Module):
         return self._row(input, "input")
 
     def _row(self, i: object, what: str) -> Vector:
+        if is_graph_index(i):  # a Value or engine.compile's traced int: the token id is part of the graph
+            return [engine.take([row[c] for row in self.weight], i) for c in range(self.embedding_dim)]
         if isinstance(i, bool) or not isinstance(i, numbers.Integral):
             raise TypeError(f"Embedding: {what} must be a token index (an int), got {type(i).__name__} {i!r}")
         if not 0 <= i < self.num_embeddings:
@@ -118,24 +120,68 @@ def scaled_dot_product_attention(query: Nested, key: Nested, value: Nested, attn
     if attn_mask is not None:
         _check_mask(where, attn_mask, n_q, n_k)
     scale = 1.0 / math.sqrt(d) if scale is None else float(scale)
-    q, k, v = values(query), values(key), values(value)
+    allowed = _allowed_keys(where, n_q, n_k, is_causal, attn_mask)
+    outputs, weights = _attend(values(query), values(key), values(value), allowed, scale, need_weights)
+    return (outputs, weights) if need_weights else outputs
+
+
+def _allowed_keys(where: str, n_q: int, n_k: int, is_causal: bool, mask: Nested | None,
+                  past: int = 0) -> list[list[int]]:
+    """For each query i, the keys it may attend to: causal ones (j <= past + i) that the mask allows."""
+    rows = []
+    for i in range(n_q):
+        row = [j for j in range(n_k) if (not is_causal or j <= past + i) and (mask is None or mask[i][j])]
+        if not row:
+            raise ValueError(f"{where}: query {i} may attend to no key at all (every entry of its mask row is "
+                             f"masked), so its softmax has nothing to weigh")
+        rows.append(row)
+    return rows
+
+
+def _attend(q: list[Vector], k: list[Vector], v: list[Vector], allowed: list[list[int]], scale: float,
+            need_weights: bool) -> tuple[list[Vector], list | None]:
+    """The formula on checked lists of Values: query i mixes the values of the keys ``allowed[i]``."""
     columns = [list(col) for col in zip(*v)]
     zero = Value(0.0)
     outputs, weights = [], []
-    for i, qi in enumerate(q):
+    for qi, keys in zip(q, allowed):
         # Masked keys are left out of the softmax, which is what adding -inf to their scores does.
-        allowed = [j for j in range(n_k) if (not is_causal or j <= i) and (attn_mask is None or attn_mask[i][j])]
-        if not allowed:
-            raise ValueError(f"{where}: query {i} may attend to no key at all (every entry of its mask row is "
-                             f"masked), so its softmax has nothing to weigh")
-        p = softmax([dot(qi, k[j]) * scale for j in allowed])
-        outputs.append([dot(p, [col[j] for j in allowed]) for col in columns])
+        p = softmax([dot(qi, k[j]) * scale for j in keys])
+        outputs.append([dot(p, [col[j] for j in keys]) for col in columns])
         if need_weights:
-            row = [zero] * n_k
-            for j, pj in zip(allowed, p):
+            row = [zero] * len(k)
+            for j, pj in zip(keys, p):
                 row[j] = pj
             weights.append(row)
-    return (outputs, weights) if need_weights else outputs
+    return outputs, (weights if need_weights else None)
+
+
+class KVCache:
+    """The projected keys and values of every token one attention layer has seen, for incremental decoding.
+
+    Pass the same cache to each call: ``MultiheadAttention(x, kv_cache=cache)`` projects the new
+    tokens' keys and values, appends them here, and lets the new queries attend to all of them.
+    Writing one token at a time this way gives the same numbers as one forward over the whole
+    sequence, without recomputing the old tokens.  ``len(cache)`` is how many tokens it holds.
+
+    >>> cache = KVCache()
+    >>> len(cache), cache
+    (0, KVCache(0 tokens))
+    """
+
+    def __init__(self) -> None:
+        self.keys: list[Vector] = []
+        self.values: list[Vector] = []
+
+    def __len__(self) -> int:
+        return len(self.keys)
+
+    def reset(self) -> None:
+        """Forget every token (start a new sequence)."""
+        self.keys, self.values = [], []
+
+    def __repr__(self) -> str:
+        return f"KVCache({len(self)} tokens)"
 
 
 class MultiheadAttention(Module):
@@ -153,6 +199,10 @@ class MultiheadAttention(Module):
     or None with ``need_weights=False``.  As in torch.nn.MultiheadAttention, True in a
     boolean ``attn_mask`` means the position may NOT be attended to (the opposite of
     ``scaled_dot_product_attention``'s convention).
+
+    ``kv_cache=KVCache()`` (self-attention only) appends the new tokens' keys and values to the
+    cache and attends over everything in it; with ``is_causal=True`` new token i sits at
+    position ``len(cache) + i`` and sees the cached tokens and the new ones up to itself.
 
     >>> mha = MultiheadAttention(4, num_heads=2, rng=random.Random(0))
     >>> out, w = mha([[1.0, 0.0, 0.0, 0.0], [0.0, 1.0, 0.0, 0.0]])
@@ -186,25 +236,32 @@ class MultiheadAttention(Module):
 
     def forward(self, query: Nested, key: Nested | None = None, value: Nested | None = None,
                 need_weights: bool = True, attn_mask: Nested | None = None, average_attn_weights: bool = True,
-                is_causal: bool = False):
+                is_causal: bool = False, kv_cache: KVCache | None = None):
         where, e = "MultiheadAttention", self.embed_dim
         n_q, _ = expect_shape(f"{where}: query", query, (None, e), ("target_len", "embed_dim"))
-        key = query if key is None else key
-        value = key if value is None else value
-        n_k, _ = expect_shape(f"{where}: key", key, (None, e), ("source_len", "embed_dim"))
-        expect_shape(f"{where}: value", value, (n_k, e), ("source_len", "embed_dim"))
-        allowed = None
-        if attn_mask is not None:
-            _check_mask(where, attn_mask, n_q, n_k)
-            allowed = [[not m for m in row] for row in attn_mask]
-        q = self._project(values(query), range(0, e))
-        k = self._project(values(key), range(e, 2 * e))
-        v = self._project(values(value), range(2 * e, 3 * e))
+        if kv_cache is not None:
+            q, k, v = self._cached_projections(query, key, value, attn_mask, kv_cache)
+            n_k = len(k)
+            allowed = _allowed_keys(where, n_q, n_k, is_causal, None, past=n_k - n_q)
+        else:
+            key = query if key is None else key
+            value = key if value is None else value
+            n_k, _ = expect_shape(f"{where}: key", key, (None, e), ("source_len", "embed_dim"))
+            expect_shape(f"{where}: value", value, (n_k, e), ("source_len", "embed_dim"))
+            mask = None
+            if attn_mask is not None:
+                _check_mask(where, attn_mask, n_q, n_k)
+                mask = [[not m for m in row] for row in attn_mask]
+            allowed = _allowed_keys(where, n_q, n_k, is_causal, mask)
+            q = self._project(values(query), range(0, e))
+            k = self._project(values(key), range(e, 2 * e))
+            v = self._project(values(value), range(2 * e, 3 * e))
         heads, head_weights = [], []
+        scale = 1.0 / math.sqrt(self.head_dim)
         for h in range(self.num_heads):
             cut = slice(h * self.head_dim, (h + 1) * self.head_dim)
-            out, w = scaled_dot_product_attention([r[cut] for r in q], [r[cut] for r in k], [r[cut] for r in v],
-                                                  allowed, is_causal, need_weights=True)
+            out, w = _attend([r[cut] for r in q], [r[cut] for r in k], [r[cut] for r in v], allowed, scale,
+                             need_weights)
             heads.append(out)
             head_weights.append(w)
         joined = [[x for out in heads for x in out[i]] for i in range(n_q)]  # heads side by side again
@@ -219,88 +276,22 @@ class MultiheadAttention(Module):
         averaged = [[engine.sum([w[i][j] for w in head_weights]) * scale for j in range(n_k)] for i in range(n_q)]
         return output, averaged
 
+    def _cached_projections(self, query: Nested, key: object, value: object, attn_mask: object,
+                            cache: KVCache) -> tuple[list[Vector], list[Vector], list[Vector]]:
+        """The new tokens' queries, and every key and value in the cache once the new ones are appended."""
+        if not isinstance(cache, KVCache):
+            raise TypeError(f"MultiheadAttention: kv_cache must be a KVCache, got {type(cache).__name__}")
+        if key is not None or value is not None or attn_mask is not None:
+            raise ValueError("MultiheadAttention: kv_cache is for self-attention: give only the query (the new "
+                             "tokens), no key, value or attn_mask")
+        e, xs = self.embed_dim, values(query)
+        q = self._project(xs, range(0, e))
+        cache.keys.extend(self._project(xs, range(e, 2 * e)))
+        cache.values.extend(self._project(xs, range(2 * e, 3 * e)))
+        return q, cache.keys, cache.values
+
     def extra_repr(self) -> str:
         return f"embed_dim={self.embed_dim}, num_heads={self.num_heads}"
 
 
 MultiHeadAttention = MultiheadAttention  # the name the course uses; PyTorch spells it MultiheadAttention
-
-
-class TransformerBlock(Module):
-    """One Transformer layer: self-attention and an MLP, each with a residual connection and a layer norm.
-
-    NB: torch.nn.TransformerEncoderLayer (its argument and submodule names), without a batch.
-    With ``norm_first=False`` (PyTorch's default, the original Transformer)::
-
-        x = norm1(x + dropout1(self_attn(x)))
-        x = norm2(x + dropout2(linear2(dropout(activation(linear1(x))))))
-
-    and with ``norm_first=True`` (GPT's order, easier to train)::
-
-        x = x + dropout1(self_attn(norm1(x)))
-        x = x + dropout2(linear2(dropout(activation(linear1(norm2(x))))))
-
-    ``causal=True`` lets token i attend only to tokens 0..i.  ``dim_feedforward`` defaults to
-    4 * d_model.  ``forward(src, need_weights=False)`` returns the new sequence, or
-    ``(output, weights)`` with the attention weights ``[seq_len][seq_len]`` (averaged over heads).
-
-    >>> block = TransformerBlock(4, nhead=2, dim_feedforward=8, rng=random.Random(0))
-    >>> out, w = block([[1.0, 0.0, 0.0, 0.0], [0.0, 1.0, 0.0, 0.0]], need_weights=True)
-    >>> len(out), len(out[0]), len(w), len(w[0])
-    (2, 4, 2, 2)
-    """
-
-    def __init__(self, d_model: int, nhead: int, dim_feedforward: int | None = None, dropout: float = 0.0,
-                 activation: str = "relu", layer_norm_eps: float = 1e-5, norm_first: bool = False,
-                 causal: bool = False, bias: bool = True, *, rng: random.Random | None = None):
-        self.d_model = _check_size("TransformerBlock", "d_model", d_model)
-        dim_feedforward = 4 * d_model if dim_feedforward is None else dim_feedforward
-        self.dim_feedforward = _check_size("TransformerBlock", "dim_feedforward", dim_feedforward)
-        self._act = _activation_fn(activation, "TransformerBlock: activation")
-        self.activation = activation
-        self.norm_first = bool(norm_first)
-        self.causal = bool(causal)
-        self.self_attn = MultiheadAttention(d_model, nhead, bias=bias, rng=rng)
-        self.linear1 = Linear(d_model, dim_feedforward, bias=bias, rng=rng)
-        self.dropout = Dropout(dropout, rng=rng)
-        self.linear2 = Linear(dim_feedforward, d_model, bias=bias, rng=rng)
-        self.norm1 = LayerNorm(d_model, eps=layer_norm_eps, bias=bias)
-        self.norm2 = LayerNorm(d_model, eps=layer_norm_eps, bias=bias)
-        self.dropout1 = Dropout(dropout, rng=rng)
-        self.dropout2 = Dropout(dropout, rng=rng)
-
-    def _attend(self, x: list[Vector], need_weights: bool) -> tuple[list[Vector], list | None]:
-        out, weights = self.self_attn(x, need_weights=need_weights, is_causal=self.causal)
-        return self.dropout1(out), weights
-
-    def _feed_forward(self, x: list[Vector]) -> list[Vector]:
-        act = self._act
-        out = []
-        for token in x:
-            hidden = self.linear1(token)
-            if act is not None:
-                hidden = [act(h) for h in hidden]
-            out.append(self.linear2(self.dropout(hidden)))
-        return self.dropout2(out)
-
-    def forward(self, src: Nested, need_weights: bool = False):
-        expect_shape("TransformerBlock", src, (None, self.d_model), ("seq_len", "d_model"))
-        x = values(src)
-        if self.norm_first:
-            attended, weights = self._attend(self.norm1(x), need_weights)
-            x = _add(x, attended)
-            x = _add(x, self._feed_forward(self.norm2(x)))
-        else:
-            attended, weights = self._attend(x, need_weights)
-            x = self.norm1(_add(x, attended))
-            x = self.norm2(_add(x, self._feed_forward(x)))
-        return (x, weights) if need_weights else x
-
-    def extra_repr(self) -> str:
-        return (f"d_model={self.d_model}, nhead={self.self_attn.num_heads}, dim_feedforward={self.dim_feedforward}, "
-                f"norm_first={self.norm_first}, causal={self.causal}")
-
-
-def _add(a: list[Vector], b: list[Vector]) -> list[Vector]:
-    """The residual connection: a + b, token by token and feature by feature."""
-    return [[x + y for x, y in zip(ra, rb)] for ra, rb in zip(a, b)]

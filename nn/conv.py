@@ -108,7 +108,7 @@ class Conv2d(Module):
             (1, max(kh - 2 * ph, 1), max(kw - 2 * pw, 1)),
         )
         zero, one = Value(0.0), Value(1.0)  # constants: the padding, and the input the bias multiplies
-        image = [_pad(channel, self.padding, zero) for channel in values(x)]
+        image = [_pad(channel, self.padding, zero) for channel in values(x, "Conv2d")]
         out_h, out_w = _out_size(height, kh, sh, ph), _out_size(width, kw, sw, pw)
         filters = [flatten(w) for w in self.weight]
         if self.bias is not None:
@@ -161,7 +161,7 @@ class Conv1d(Module):
         _, length = expect_shape("Conv1d", x, (self.in_channels, None), ("in_channels", "length"),
                                  (1, max(k - 2 * p, 1)))
         zero, one = Value(0.0), Value(1.0)
-        signal = [[zero] * p + list(channel) + [zero] * p for channel in values(x)]
+        signal = [[zero] * p + list(channel) + [zero] * p for channel in values(x, "Conv1d")]
         filters = [flatten(w) for w in self.weight]
         if self.bias is not None:
             filters = [f + [b] for f, b in zip(filters, self.bias)]
@@ -193,7 +193,7 @@ class _Pool2d(Module):
         _, height, width = expect_shape(type(self).__name__, x, (None, None, None), ("channels", "height", "width"),
                                         (1, max(kh - 2 * ph, 1), max(kw - 2 * pw, 1)))
         out_h, out_w = _out_size(height, kh, sh, ph), _out_size(width, kw, sw, pw)
-        for channel in values(x):
+        for channel in values(x, type(self).__name__):
             yield [[[channel[i][j]
                      for i in range(max(y * sh - ph, 0), min(y * sh - ph + kh, height))
                      for j in range(max(x0 * sw - pw, 0), min(x0 * sw - pw + kw, width))]

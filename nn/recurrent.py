@@ -78,7 +78,7 @@ class _Cell(Module):
         """``input`` or ``hx`` checked to be one vector of the right size, as Values."""
         size, dim = (self.input_size, "input_size") if what == "input" else (self.hidden_size, "hidden_size")
         expect_shape(f"{type(self).__name__} {what}", x, (size,), (dim,))
-        return values(x)
+        return values(x, f"{type(self).__name__} {what}")
 
     def _zeros(self) -> Vector:
         return [Value(0.0)] * self.hidden_size
@@ -239,7 +239,7 @@ class _Recurrent(Module):
         """Run every layer along the sequence; returns the top layer's outputs and each layer's final state."""
         where = type(self).__name__
         expect_shape(where, input, (None, self.input_size), ("seq_len", "input_size"))
-        xs = values(input)
+        xs = values(input, where)
         one = Value(1.0)
         finals = []
         for cell, state in zip(self._cells, states):
@@ -261,7 +261,7 @@ class _Recurrent(Module):
             return [[Value(0.0)] * self.hidden_size for _ in range(self.num_layers)]
         expect_shape(f"{type(self).__name__}: {what}", hx, (self.num_layers, self.hidden_size),
                      ("num_layers", "hidden_size"))
-        return values(hx)
+        return values(hx, f"{type(self).__name__}: {what}")
 
     def extra_repr(self) -> str:
         text = f"{self.input_size}, {self.hidden_size}"

@@ -21,6 +21,7 @@ from collections.abc import Sequence
 
 from engine import Value
 
+from .checks import check_real
 from .init import uniform_
 
 __all__ = ["shape", "values", "expect_shape", "format_shape", "flatten", "parameters"]
@@ -77,17 +78,29 @@ def _index(at: tuple[int, ...]) -> str:
     return "".join(f"[{i}]" for i in at) or "(the whole input)"
 
 
-def values(x: Nested) -> Nested:
+def values(x: Nested, where: str = "values") -> Nested:
     """The same nesting with every plain number made a constant Value (Values are kept as they are).
+
+    A number no float can hold (``10**400``) raises ValueError naming ``where`` and its place.
 
     >>> values([1.0, Value(2.0)])
     [Value(data=1.0, grad=0.0), Value(data=2.0, grad=0.0)]
+    >>> values([[1.0, 10**400]], "Conv1d")
+    Traceback (most recent call last):
+    ...
+    ValueError: Conv1d: input[0][1] is too large to be a float, got an int of 401 digits
     """
+    return _lifted(x, where, ())
+
+
+def _lifted(x: Nested, where: str, at: tuple[int, ...]) -> Nested:
     if isinstance(x, Value):
         return x
     if _is_list(x):
-        return [values(item) for item in x]
-    return Value(x)
+        return [_lifted(item, where, (*at, i)) for i, item in enumerate(x)]
+    if type(x) is float:  # the common case, without the checks' cost
+        return Value(x)
+    return Value(check_real(f"{where}: input{''.join(f'[{i}]' for i in at)}", x, finite=False))
 
 
 def flatten(x: Nested) -> list:

@@ -204,3 +204,15 @@ def test_lifting_keeps_values_and_numbers_and_refuses_the_rest():
         nn.MLP(2, [1])([10**400, 1.0])
     out = nn.Layer(2, 3, activation="tanh")([math.nan, 1.0])  # NaN inputs propagate, as in torch
     assert all(math.isnan(o.data) for o in out)
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda: nn.Conv2d(1, 1, 1)([[[1.0, 10**400]]]), r"Conv2d: input\[0\]\[0\]\[1\] is too large to be a float"),
+    (lambda: nn.Conv1d(1, 1, 1)([[Fraction(10**400, 7)]]), r"Conv1d: input\[0\]\[0\] is too large to be a float"),
+    (lambda: nn.MaxPool2d(1)([[[-(10**400)]]]), r"MaxPool2d: input\[0\]\[0\]\[0\] is too large"),
+    (lambda: nn.RNN(1, 1)([[1.0], [10**400]]), r"RNN: input\[1\]\[0\] is too large to be a float"),
+    (lambda: nn.GRUCell(1, 1)([1.0], [10**400]), r"GRUCell hx: input\[0\] is too large to be a float"),
+])
+def test_numbers_beyond_float_range_fed_to_layers_are_refused_by_place(call, message):
+    with pytest.raises(ValueError, match=message):
+        call()
