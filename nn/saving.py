@@ -28,7 +28,7 @@ import stat
 from collections.abc import Mapping
 from typing import Any, NamedTuple
 
-from .checks import check_path, is_real, short
+from .checks import check_bool, check_path, is_real, short
 
 __all__ = ["LoadResult", "FORMAT", "VERSION", "MAX_FILE_BYTES", "encode_number", "decode_number", "write", "read"]
 
@@ -224,6 +224,7 @@ def check_state(where: str, params: dict, state: Mapping, strict: bool) -> tuple
     Raises ValueError, before anything is written, for a missing or extra name with
     ``strict`` (naming a few and counting them all) and for any value that is no float.
     """
+    check_bool(f"{where}: strict", strict)
     missing = [k for k in params if k not in state]
     unexpected = [k for k in state if k not in params]
     if strict and (missing or unexpected):

@@ -216,3 +216,14 @@ def test_lifting_keeps_values_and_numbers_and_refuses_the_rest():
 def test_numbers_beyond_float_range_fed_to_layers_are_refused_by_place(call, message):
     with pytest.raises(ValueError, match=message):
         call()
+
+
+def test_inputs_nested_thousands_deep_get_a_shape_error_not_a_recursion_error():
+    x = 1.0
+    for _ in range(5000):
+        x = [x]
+    with pytest.raises(ValueError, match=r"Conv2d: expected .* got shape \(1, 1, 1, \.\.\., 1\) \(5000 dimensions\)"):
+        nn.Conv2d(1, 1, 1)(x)
+    with pytest.raises(ValueError, match=r"LSTM: expected"):
+        nn.LSTM(1, 1)(x)
+    assert nn.Flatten()(x) == [1.0]

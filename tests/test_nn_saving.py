@@ -366,3 +366,8 @@ def test_saving_onto_a_folder_fails_and_leaves_no_temporary(tmp_path):
     with pytest.raises(OSError):
         Linear(1, 1).save(tmp_path / "sub")
     assert _leftovers(tmp_path) == []
+
+
+def test_strict_must_be_true_or_false(tmp_path):
+    with pytest.raises(TypeError, match="Linear.load_state_dict: strict must be True or False, got int 0"):
+        Linear(1, 1).load_state_dict({}, strict=0)
