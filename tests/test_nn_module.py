@@ -279,7 +279,7 @@ def test_tied_weights_are_labelled_and_drawn_by_their_named_parameters_name():
     for p in model.parameters():
         assert p.label == names[id(p)]
     assert model.second.w[0].label == "first.w.0"
-    from engine.graph import draw_dot
+    from engine import draw_dot
 
     source = draw_dot(model([1.0, 2.0]), params=model).source
     assert "first.w.0" in source and "second.w.0" not in source
