@@ -359,13 +359,14 @@ class Module:
         extra = self.extra_repr()
         return f"{type(self).__name__}({extra})" if extra else type(self).__name__
 
-    def summary(self) -> str:
+    def summary(self) -> summary.Summary:
         """A table of the parameters: one row per list of them, with its name, shape and count, then the total.
 
-        NB: like torchinfo's summary().  The names are those of ``named_parameters()``.
+        NB: like torchinfo's summary().  The names are those of ``named_parameters()``; the
+        result is a str that shows as the table at a prompt.
 
         >>> from nn import MLP
-        >>> print(MLP(2, [2, 1]).summary())
+        >>> MLP(2, [2, 1]).summary()
         MLP
         Name                  Shape  Params
         ===================================

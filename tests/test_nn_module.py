@@ -343,6 +343,7 @@ def test_summary_lists_each_parameter_list_with_shape_and_count():
         "======================",
         "Total params: 8",
     ]
+    assert repr(lin.summary()) == str(lin.summary()) == lin.summary()  # a prompt shows the table, unquoted
     model = MLP(2, [16, 16, 1])
     text = model.summary()
     assert text.endswith("Total params: 337") and text.count("(16,)") == 17 and text.count("(2,)") == 16
