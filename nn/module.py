@@ -115,7 +115,11 @@ class Module:
     def _members(self) -> Iterator[tuple[str, Value | Module]]:
         """Own Values and child Modules, in attribute order, with their dotted names."""
         for attr, value in vars(self).items():
-            if not attr.startswith("_"):
+            if attr.startswith("_"):
+                continue
+            if isinstance(value, (Value, Module)):
+                yield attr, value  # the common case, without a walk of its own
+            elif isinstance(value, (list, tuple)):
                 yield from _walk(value, attr)
 
     def named_children(self) -> list[tuple[str, Module]]:
