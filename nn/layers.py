@@ -262,7 +262,7 @@ class _Elementwise(Module):
         act = _activation_fn(self._name)
         if isinstance(x, Value):
             return act(x)
-        return [act(v if isinstance(v, Value) else Value(v)) for v in x]
+        return [act(v) for v in _lifted(self, x)]
 
 
 class ReLU(_Elementwise):

@@ -212,6 +212,7 @@ def test_lifting_keeps_values_and_numbers_and_refuses_the_rest():
     (lambda: nn.MaxPool2d(1)([[[-(10**400)]]]), r"MaxPool2d: input\[0\]\[0\]\[0\] is too large"),
     (lambda: nn.RNN(1, 1)([[1.0], [10**400]]), r"RNN: input\[1\]\[0\] is too large to be a float"),
     (lambda: nn.GRUCell(1, 1)([1.0], [10**400]), r"GRUCell hx: input\[0\] is too large to be a float"),
+    (lambda: nn.Tanh()([0.5, 10**400]), r"Tanh: input 1 is too large to be a float"),
 ])
 def test_numbers_beyond_float_range_fed_to_layers_are_refused_by_place(call, message):
     with pytest.raises(ValueError, match=message):
