@@ -20,6 +20,7 @@ refused without waiting), at most ``MAX_FILE_BYTES``, and names the file in ever
 
 from __future__ import annotations
 
+import errno
 import json
 import math
 import os
@@ -75,6 +76,8 @@ def write(path: str | os.PathLike, document: dict, where: str) -> None:
     text = json.dumps(document, indent=1, allow_nan=False) + "\n"  # allow_nan=False: RFC 8259 or an error
     path = os.fspath(path)
     folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        raise FileNotFoundError(errno.ENOENT, f"{where}: there is no folder {folder!r} to save into", path)
     tmp, fd = _create_temporary(folder, os.path.basename(path))
     try:
         with open(fd, "w", encoding="utf-8") as f:

@@ -371,3 +371,8 @@ def test_saving_onto_a_folder_fails_and_leaves_no_temporary(tmp_path):
 def test_strict_must_be_true_or_false(tmp_path):
     with pytest.raises(TypeError, match="Linear.load_state_dict: strict must be True or False, got int 0"):
         Linear(1, 1).load_state_dict({}, strict=0)
+
+
+def test_saving_into_a_missing_folder_names_the_folder(tmp_path):
+    with pytest.raises(FileNotFoundError, match="Linear.save: there is no folder .*nope.* to save into"):
+        Linear(1, 1).save(tmp_path / "nope" / "m.json")
