@@ -363,9 +363,57 @@ def test_save_keeps_the_permissions_of_the_file_it_replaces(tmp_path):
 
 def test_saving_onto_a_folder_fails_and_leaves_no_temporary(tmp_path):
     (tmp_path / "sub").mkdir()
-    with pytest.raises(OSError):
+    with pytest.raises(ValueError, match="Linear.save: .*sub' is a folder, not a file"):
         Linear(1, 1).save(tmp_path / "sub")
-    assert _leftovers(tmp_path) == []
+    assert (tmp_path / "sub").is_dir() and _leftovers(tmp_path) == []
+
+
+def test_saving_onto_a_fifo_or_device_refuses_and_leaves_it_in_place(tmp_path):
+    # The rename would put a regular file where the FIFO (or /dev/null, run as root) was.
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    with pytest.raises(ValueError, match="pipe' is a FIFO, not a file"):
+        Linear(1, 1).save(fifo)
+    assert stat.S_ISFIFO(os.stat(fifo).st_mode) and _leftovers(tmp_path) == []
+    link = tmp_path / "null"
+    link.symlink_to("/dev/null")
+    with pytest.raises(ValueError, match="null' is a character device, not a file"):
+        Linear(1, 1).save(link)
+    assert stat.S_ISCHR(os.stat("/dev/null").st_mode)
+
+
+def test_saving_through_a_symlink_replaces_the_file_it_points_to(tmp_path):
+    (tmp_path / "real").mkdir()
+    target = tmp_path / "real" / "m.json"
+    Linear(1, 1, bias=False).save(target)
+    link = tmp_path / "link.json"
+    link.symlink_to(target)
+    model = Linear(1, 1, bias=False)
+    model.weight[0][0].data = 0.125
+    model.save(link)
+    assert link.is_symlink()
+    assert Linear(1, 1, bias=False).load(target).state_dict() == {"weight.0.0": 0.125}
+    assert _leftovers(tmp_path) == [] and _leftovers(tmp_path / "real") == []
+
+
+def test_a_name_written_twice_in_the_file_is_refused(tmp_path):
+    path = tmp_path / "m.json"
+    model = Linear(1, 1, bias=False)
+    model.save(path)
+    text = path.read_text().replace('"weight.0.0":', '"weight.0.0": 5.0, "weight.0.0":')
+    path.write_text(text.replace('"num_parameters": 1', '"num_parameters": 1'))
+    before = model.state_dict()
+    with pytest.raises(ValueError, match="m.json' is not a saved model: .*'weight.0.0' appears twice"):
+        model.load(path)
+    assert model.state_dict() == before
+
+
+def test_a_version_that_is_not_an_int_is_refused(tmp_path):
+    path = tmp_path / "m.json"
+    Linear(1, 1).save(path)
+    path.write_text(path.read_text().replace('"version": 2', '"version": 2.0'))
+    with pytest.raises(ValueError, match="has version 2.0; this chainrule reads versions 1, 2"):
+        Linear(1, 1).load(path)
 
 
 def test_strict_must_be_true_or_false(tmp_path):
