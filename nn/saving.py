@@ -81,6 +81,15 @@ def write(path: str | os.PathLike, document: dict, where: str) -> None:
     folder = os.path.dirname(path)
     if not os.path.isdir(folder):
         raise FileNotFoundError(errno.ENOENT, f"{where}: there is no folder {folder!r} to save into", path)
+    try:
+        _write_and_replace(path, folder, text)
+    except OSError as err:  # a full disk, a read-only folder: say which file, not the temporary's name
+        raise OSError(err.errno, f"{where}: could not write {name!r} ({err.strerror}); "
+                                 f"an old file there is unchanged") from err
+    _sync_folder(folder)
+
+
+def _write_and_replace(path: str, folder: str, text: str) -> None:
     tmp, fd = _create_temporary(folder, os.path.basename(path))
     try:
         with open(fd, "w", encoding="utf-8") as f:
@@ -95,7 +104,6 @@ def write(path: str | os.PathLike, document: dict, where: str) -> None:
         except OSError:
             pass
         raise
-    _sync_folder(folder)
 
 
 def _check_replaceable(path: str, name: str, where: str) -> None:

@@ -9,6 +9,7 @@ import signal
 import stat
 import subprocess
 import sys
+import tempfile
 import textwrap
 import threading
 
@@ -292,11 +293,12 @@ def test_a_write_that_fails_part_way_leaves_the_old_file_and_no_temporary(tmp_pa
         try:
             model.save({str(path)!r})
         except OSError as err:
-            print("failed", errno.errorcode[err.errno])
+            print("failed", errno.errorcode[err.errno], err)
     """)
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
                          env={**os.environ, "PYTHONPATH": ROOT})
-    assert out.stdout.strip() == "failed EFBIG", out.stderr
+    assert out.stdout.startswith(f"failed EFBIG [Errno 27] MLP.save: could not write {str(path)!r} (File too large); "
+                                 f"an old file there is unchanged"), (out.stdout, out.stderr)
     assert path.read_bytes() == old
     assert _leftovers(tmp_path) == []
     Linear(2, 1).load(path)
@@ -424,3 +426,22 @@ def test_strict_must_be_true_or_false(tmp_path):
 def test_saving_into_a_missing_folder_names_the_folder(tmp_path):
     with pytest.raises(FileNotFoundError, match="Linear.save: there is no folder .*nope.* to save into"):
         Linear(1, 1).save(tmp_path / "nope" / "m.json")
+
+
+def test_a_folder_without_write_permission_names_the_file_not_the_temporary():
+    # Run as another user (root may write anywhere), so the permission is really checked; the folder is
+    # outside pytest's tmp_path, which only its owner may enter.
+    top = pathlib.Path(tempfile.mkdtemp())
+    os.chmod(top, 0o755)
+    folder = top / "ro"
+    folder.mkdir()
+    Linear(1, 1).save(folder / "m.json")
+    old = (folder / "m.json").read_bytes()
+    os.chmod(folder, 0o555)
+    code = f"import nn; nn.Linear(1, 1).save({str(folder / 'm.json')!r})"
+    run_as = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"] if os.geteuid() == 0 else []
+    out = subprocess.run([*run_as, sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                         env={**os.environ, "PYTHONPATH": ROOT})
+    assert "PermissionError: [Errno 13] Linear.save: could not write" in out.stderr, out.stderr
+    assert ".tmp" not in out.stderr.splitlines()[-1]
+    assert (folder / "m.json").read_bytes() == old and _leftovers(folder) == []
