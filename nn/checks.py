@@ -27,6 +27,7 @@ from typing import Any
 __all__ = [
     "MAX_SIZE",
     "short",
+    "describe",
     "is_int",
     "is_real",
     "check_int",
@@ -68,8 +69,12 @@ def _digits(x: int) -> int:
     return d if abs(x) >= 10 ** (d - 1) else d - 1
 
 
-def _given(x: object) -> str:
-    """'float 2.0', 'str 'a'': the type and value of what was given, for the messages."""
+def describe(x: object) -> str:
+    """The type and value of what was given, for the messages; short, never raises.
+
+    >>> describe(2.0), describe("a"), describe(10**400)
+    ('float 2.0', "str 'a'", 'an int of 401 digits')
+    """
     text = short(x)
     return text if text.startswith("an int of") else f"{type(x).__name__} {text}"
 
@@ -105,7 +110,7 @@ def check_int(name: str, value: object, *, minimum: int | None = None, maximum: 
     wanted = "an int" + (f" >= {minimum}" if minimum is not None else "") + (
         f" <= {maximum}" if maximum is not None else "")
     if not is_int(value):
-        raise TypeError(f"{name} must be {wanted}, got {_given(value)}")
+        raise TypeError(f"{name} must be {wanted}, got {describe(value)}")
     if (minimum is not None and value < minimum) or (maximum is not None and value > maximum):
         raise ValueError(f"{name} must be {wanted}, got {short(value)}")
     return int(value)
@@ -124,7 +129,7 @@ def check_size(name: str, value: object) -> int:
     ValueError: Neuron: nin (the number of inputs) is too large to build: at most 100000000, got an int of 401 digits
     """
     if not is_int(value):
-        raise TypeError(f"{name} must be a positive int, got {_given(value)}")
+        raise TypeError(f"{name} must be a positive int, got {describe(value)}")
     if value < 1:
         raise ValueError(f"{name} must be a positive int (at least 1), got {short(value)}")
     if value > MAX_SIZE:
@@ -169,11 +174,11 @@ def check_real(name: str, value: object, *, minimum: float | None = None, maximu
     ValueError: Dropout: p must be a finite number from 0.0 to 1.0, got nan
     """
     if not is_real(value):
-        raise TypeError(f"{name} must be a real number, got {_given(value)}")
+        raise TypeError(f"{name} must be a real number, got {describe(value)}")
     try:
         x = float(value)
     except OverflowError:
-        raise ValueError(f"{name} is too large to be a float, got {_given(value)}") from None
+        raise ValueError(f"{name} is too large to be a float, got {describe(value)}") from None
     wanted = _range_text(minimum, maximum, finite)
     if finite and not math.isfinite(x):
         raise ValueError(f"{name} must be {wanted}, got {short(value)}")
@@ -218,7 +223,7 @@ def check_bool(name: str, value: object) -> bool:
     TypeError: Linear: bias must be True or False, got int 1
     """
     if not isinstance(value, bool):
-        raise TypeError(f"{name} must be True or False, got {_given(value)}")
+        raise TypeError(f"{name} must be True or False, got {describe(value)}")
     return value
 
 
@@ -253,7 +258,7 @@ def check_path(name: str, value: object) -> str | os.PathLike:
     TypeError: Module.save: path must be a str or os.PathLike (a file name), got int 1
     """
     if not isinstance(value, (str, os.PathLike)):
-        raise TypeError(f"{name} must be a str or os.PathLike (a file name), got {_given(value)}")
+        raise TypeError(f"{name} must be a str or os.PathLike (a file name), got {describe(value)}")
     if isinstance(os.fspath(value), bytes):
         raise TypeError(f"{name} must be a str or os.PathLike of str, got a path of bytes {short(value)}")
     if not os.fspath(value):

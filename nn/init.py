@@ -212,5 +212,6 @@ def initialize(values: Sequence[Value], init: str, fan_in: int, fan_out: int, rn
     try:
         fill = INITIALIZERS[init]
     except (KeyError, TypeError):
-        raise ValueError(f"{where}: init must be one of {', '.join(map(repr, INITIALIZERS))}, got {init!r}") from None
+        raise ValueError(f"{where}: init must be one of {', '.join(map(repr, INITIALIZERS))}, "
+                         f"got {short(init)}") from None
     fill(values, fan_in, fan_out, check_rng(rng, where))

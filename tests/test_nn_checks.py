@@ -2,6 +2,7 @@
 
 import math
 import random
+import re
 import statistics
 from fractions import Fraction
 
@@ -228,3 +229,32 @@ def test_inputs_nested_thousands_deep_get_a_shape_error_not_a_recursion_error():
     with pytest.raises(ValueError, match=r"LSTM: expected"):
         nn.LSTM(1, 1)(x)
     assert nn.Flatten()(x) == [1.0]
+
+
+@pytest.mark.parametrize("build, message", [
+    (lambda: nn.RNNCell(2, 3, bias=Value(2.0)), "RNNCell: bias must be True or False, got Value"),
+    (lambda: nn.GRUCell(2, 3, bias=0), "GRUCell: bias must be True or False, got int 0"),
+    (lambda: nn.LSTM(2, 3, bias="no"), "LSTM: bias must be True or False, got str 'no'"),
+    (lambda: nn.GRU(2, 3, 1, None), "GRU: bias must be True or False, got NoneType None"),
+    (lambda: nn.Neuron(2, nonlin="no"), "Neuron: nonlin must be True or False, got str 'no'"),
+    (lambda: nn.Layer(2, 3, nonlin=None), "Neuron: nonlin must be True or False, got NoneType None"),
+])
+def test_switches_are_true_or_false_not_anything_truthy(build, message):
+    # A Value passed as RNN's bias became a parameter named 'bias'; "no" meant ReLU.
+    with pytest.raises(TypeError, match=re.escape(message)):
+        build()
+
+
+@pytest.mark.parametrize("build, message", [
+    (lambda: nn.MLP(2, b"ab"), "MLP: nouts must be a non-empty list of layer sizes such as [16, 16, 1], got b'ab'"),
+    (lambda: nn.MLP(2, "12"), "got '12'"),
+    (lambda: nn.MLP(2, 10**400), "got an int of 401 digits"),
+    (lambda: nn.Sequential(10**400), "Sequential: argument 0 must be a Module, got an int of 401 digits"),
+    (lambda: nn.Neuron(2, init=10**400), "init must be one of 'uniform', 'xavier_uniform', 'kaiming_uniform', "
+                                         "got an int of 401 digits"),
+])
+def test_sizes_lists_and_choices_are_named_shortly(build, message):
+    # bytes are a Sequence of ints (b"ab" built layers of 97 and 98 neurons); huge values were printed in full.
+    with pytest.raises((TypeError, ValueError), match=re.escape(message)) as err:
+        build()
+    assert len(str(err.value)) < 200
