@@ -103,7 +103,11 @@ class Neuron(Module):
     def forward(self, x: Sequence[Value | float]) -> Value:
         if _input_length(x) != self.nin:
             _bad_input(self, x, self.nin)
-        out = dot(self.w, x) + self.b
+        try:
+            out = dot(self.w, x) + self.b
+        except (TypeError, OverflowError):
+            _lifted(self, x)  # off the fast path: raises the error naming the input and this neuron
+            raise
         act = self._act
         return out if act is None else act(out)
 
@@ -320,8 +324,17 @@ class Sequential(Module):
         self._sequence = tuple(modules)
 
     def forward(self, x):
-        for m in self._sequence:
-            x = m(x)
+        # A plain Sequential inside this one runs in this loop, not through a call of its own,
+        # so a chain nested 1,000 deep stays within Python's recursion limit.
+        stack = [iter(self._sequence)]
+        while stack:
+            for m in stack[-1]:
+                if type(m) is Sequential:
+                    stack.append(iter(m._sequence))
+                    break
+                x = m(x)
+            else:
+                stack.pop()
         return x
 
     def __len__(self) -> int:

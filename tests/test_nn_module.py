@@ -321,6 +321,29 @@ def test_a_sequential_nested_a_thousand_deep_walks_without_recursion():
     assert net.summary().endswith("Total params: 3")
 
 
+def test_a_sequential_nested_a_thousand_deep_runs_forward_and_saves(tmp_path):
+    # Each level called the next through __call__ and forward: 2,000 frames, a RecursionError.
+    inner = Linear(2, 1, rng=random.Random(0))
+    net = Sequential(inner, ReLU())
+    for _ in range(1000):
+        net = Sequential(net)
+    y = net([1.0, 2.0])[0]
+    assert y.data == max(0.0, inner([1.0, 2.0])[0].data)
+    net.save(tmp_path / "deep.json")
+    again = Linear(2, 1, rng=random.Random(1))
+    deep = Sequential(again, ReLU())
+    for _ in range(1000):
+        deep = Sequential(deep)
+    assert deep.load(tmp_path / "deep.json").state_dict() == net.state_dict()
+
+
+def test_a_neuron_names_itself_for_an_input_it_cannot_take():
+    with pytest.raises(ValueError, match="Neuron: input 0 is too large to be a float, got an int of 401 digits"):
+        Neuron(2)([10**400, 1.0])  # was a bare OverflowError from dot
+    with pytest.raises(TypeError, match="Neuron: input 1 must be a real number, got bool True"):
+        Neuron(2)([1.0, True])
+
+
 def test_a_module_inside_itself_is_walked_once():
     n = Neuron(1)
     n.again = n
