@@ -26,7 +26,7 @@ import math
 import os
 import secrets
 import stat
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any, NamedTuple
 
 from .checks import check_bool, check_path, is_real, short
@@ -292,6 +292,29 @@ def _number(where: str, name: str, value: object) -> float:
                          f"{short(value)}") from None
 
 
-def state_of(document: Mapping) -> dict:
-    """The file's state_dict with the non-finite strings turned back into floats."""
-    return {k: decode_number(v) for k, v in document["state_dict"].items()}
+class _Decoded(Mapping):
+    """The file's state_dict read through ``decode_number``, one entry at a time when asked for.
+
+    A file with millions of names the model does not have is refused after looking at its
+    names only, without converting every value first.
+    """
+
+    def __init__(self, raw: dict):
+        self._raw = raw
+
+    def __getitem__(self, name: str) -> Any:
+        return decode_number(self._raw[name])
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._raw
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._raw)
+
+    def __len__(self) -> int:
+        return len(self._raw)
+
+
+def state_of(document: Mapping) -> Mapping:
+    """The file's state_dict with the non-finite strings turned back into floats (as they are read)."""
+    return _Decoded(document["state_dict"])
