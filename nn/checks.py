@@ -41,9 +41,9 @@ __all__ = [
 ]
 
 # The most scalar parameters (or units) one layer may ask for.  Every parameter is a Python
-# object of about 100 bytes, so a size beyond this cannot be built in memory: refuse it at
-# once instead of filling the memory for minutes.
-MAX_SIZE = 100_000_000
+# object of about 100 bytes, so this much is already about 1 GB and a minute to build;
+# beyond it, refuse at once instead of filling the memory for minutes (100 million would be 10 GB).
+MAX_SIZE = 10_000_000
 
 
 def short(x: object, limit: int = 60) -> str:
@@ -126,7 +126,7 @@ def check_size(name: str, value: object) -> int:
     >>> check_size("Neuron: nin (the number of inputs)", 10**400)
     Traceback (most recent call last):
     ...
-    ValueError: Neuron: nin (the number of inputs) is too large to build: at most 100000000, got an int of 401 digits
+    ValueError: Neuron: nin (the number of inputs) is too large to build: at most 10000000, got an int of 401 digits
     """
     if not is_int(value):
         raise TypeError(f"{name} must be a positive int, got {describe(value)}")
@@ -137,7 +137,7 @@ def check_size(name: str, value: object) -> int:
     return int(value)
 
 
-def check_count(where: str, sizes: Iterable[int]) -> int:
+def check_count(where: str, sizes: Iterable[int], what: str = "parameters") -> int:
     """The product of checked sizes (how many parameters a layer will make), refused beyond ``MAX_SIZE``.
 
     >>> check_count("Linear", (3, 4))
@@ -145,13 +145,13 @@ def check_count(where: str, sizes: Iterable[int]) -> int:
     >>> check_count("Linear", (100_000, 100_000))
     Traceback (most recent call last):
     ...
-    ValueError: Linear: 100000 x 100000 = 10000000000 parameters are too many to build (at most 100000000)
+    ValueError: Linear: 100000 x 100000 = 10000000000 parameters are too many to build (at most 10000000)
     """
     sizes = tuple(sizes)
     count = math.prod(sizes)
     if count > MAX_SIZE:
         product = f"{' x '.join(map(str, sizes))} = " if len(sizes) > 1 else ""
-        raise ValueError(f"{where}: {product}{count} parameters are too many to build (at most {MAX_SIZE})")
+        raise ValueError(f"{where}: {product}{count} {what} are too many to build (at most {MAX_SIZE})")
     return count
 
 
