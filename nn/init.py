@@ -113,7 +113,13 @@ def uniform_(values: Params, a: float = -1.0, b: float = 1.0, *, rng: random.Ran
     if a > b:
         raise ValueError(f"uniform_: a must be <= b, got a={a} and b={b}")
     rng = check_rng(rng, "uniform_")
-    for v in _leaves(values, "uniform_"):
+    leaves = _leaves(values, "uniform_")
+    if math.isinf(b - a):  # random.uniform's a + (b - a) * r would be inf for every draw
+        for v in leaves:
+            r = rng.random()
+            v.data = a * (1.0 - r) + b * r
+        return
+    for v in leaves:
         v.data = rng.uniform(a, b)
 
 

@@ -258,3 +258,11 @@ def test_sizes_lists_and_choices_are_named_shortly(build, message):
     with pytest.raises((TypeError, ValueError), match=re.escape(message)) as err:
         build()
     assert len(str(err.value)) < 200
+
+
+def test_uniform_between_bounds_whose_difference_overflows_stays_between_them():
+    # random.uniform(-1e308, 1e308) is inf every time: b - a overflows.
+    w = [Value(0.0) for _ in range(200)]
+    uniform_(w, -1.7e308, 1.7e308, rng=random.Random(0))
+    assert all(-1.7e308 <= v.data <= 1.7e308 for v in w)
+    assert min(v.data for v in w) < 0.0 < max(v.data for v in w)
