@@ -334,6 +334,7 @@ class Module:
         changes nothing.
         """
         where = f"{type(self).__name__}.load"
+        check_bool(f"{where}: strict", strict)
         document = saving.read(path, where)
         if strict and document["model"] != type(self).__name__:
             raise ValueError(f"{where}: {os.fspath(path)!r} holds a {document['model']}, not a "
@@ -349,8 +350,7 @@ class Module:
 
     def __repr__(self) -> str:
         # NB: PyTorch's layout: one line per child, runs of identical children folded into "(0-15): 16 x ...".
-        # Children are written before their parents, from the list of modules, not by recursion,
-        # so a Sequential nested 1,000 deep prints.
+        # Children are written before their parents, without recursion: a Sequential 1,000 deep prints.
         written: dict[int, summary.Lines] = {}
         for m in reversed(self.modules()):
             if type(m).__repr__ is Module.__repr__:

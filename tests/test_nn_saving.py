@@ -445,3 +445,11 @@ def test_a_folder_without_write_permission_names_the_file_not_the_temporary():
     assert "PermissionError: [Errno 13] Linear.save: could not write" in out.stderr, out.stderr
     assert ".tmp" not in out.stderr.splitlines()[-1]
     assert (folder / "m.json").read_bytes() == old and _leftovers(folder) == []
+
+
+def test_load_checks_strict_before_reading_the_file(tmp_path):
+    # strict="no" was truthy: a file of another class was refused as if strict=True.
+    path = tmp_path / "m.json"
+    Neuron(1).save(path)
+    with pytest.raises(TypeError, match="Linear.load: strict must be True or False, got str 'no'"):
+        Linear(1, 1).load(path, strict="no")
