@@ -27,6 +27,7 @@ from typing import Any
 __all__ = [
     "MAX_SIZE",
     "short",
+    "describe",
     "is_int",
     "is_real",
     "check_int",
@@ -40,9 +41,9 @@ __all__ = [
 ]
 
 # The most scalar parameters (or units) one layer may ask for.  Every parameter is a Python
-# object of about 100 bytes, so a size beyond this cannot be built in memory: refuse it at
-# once instead of filling the memory for minutes.
-MAX_SIZE = 100_000_000
+# object of about 100 bytes, so this much is already about 1 GB and a minute to build;
+# beyond it, refuse at once instead of filling the memory for minutes (100 million would be 10 GB).
+MAX_SIZE = 10_000_000
 
 
 def short(x: object, limit: int = 60) -> str:
@@ -68,8 +69,12 @@ def _digits(x: int) -> int:
     return d if abs(x) >= 10 ** (d - 1) else d - 1
 
 
-def _given(x: object) -> str:
-    """'float 2.0', 'str 'a'': the type and value of what was given, for the messages."""
+def describe(x: object) -> str:
+    """The type and value of what was given, for the messages; short, never raises.
+
+    >>> describe(2.0), describe("a"), describe(10**400)
+    ('float 2.0', "str 'a'", 'an int of 401 digits')
+    """
     text = short(x)
     return text if text.startswith("an int of") else f"{type(x).__name__} {text}"
 
@@ -105,7 +110,7 @@ def check_int(name: str, value: object, *, minimum: int | None = None, maximum: 
     wanted = "an int" + (f" >= {minimum}" if minimum is not None else "") + (
         f" <= {maximum}" if maximum is not None else "")
     if not is_int(value):
-        raise TypeError(f"{name} must be {wanted}, got {_given(value)}")
+        raise TypeError(f"{name} must be {wanted}, got {describe(value)}")
     if (minimum is not None and value < minimum) or (maximum is not None and value > maximum):
         raise ValueError(f"{name} must be {wanted}, got {short(value)}")
     return int(value)
@@ -121,10 +126,10 @@ def check_size(name: str, value: object) -> int:
     >>> check_size("Neuron: nin (the number of inputs)", 10**400)
     Traceback (most recent call last):
     ...
-    ValueError: Neuron: nin (the number of inputs) is too large to build: at most 100000000, got an int of 401 digits
+    ValueError: Neuron: nin (the number of inputs) is too large to build: at most 10000000, got an int of 401 digits
     """
     if not is_int(value):
-        raise TypeError(f"{name} must be a positive int, got {_given(value)}")
+        raise TypeError(f"{name} must be a positive int, got {describe(value)}")
     if value < 1:
         raise ValueError(f"{name} must be a positive int (at least 1), got {short(value)}")
     if value > MAX_SIZE:
@@ -132,7 +137,7 @@ def check_size(name: str, value: object) -> int:
     return int(value)
 
 
-def check_count(where: str, sizes: Iterable[int]) -> int:
+def check_count(where: str, sizes: Iterable[int], what: str = "parameters") -> int:
     """The product of checked sizes (how many parameters a layer will make), refused beyond ``MAX_SIZE``.
 
     >>> check_count("Linear", (3, 4))
@@ -140,13 +145,13 @@ def check_count(where: str, sizes: Iterable[int]) -> int:
     >>> check_count("Linear", (100_000, 100_000))
     Traceback (most recent call last):
     ...
-    ValueError: Linear: 100000 x 100000 = 10000000000 parameters are too many to build (at most 100000000)
+    ValueError: Linear: 100000 x 100000 = 10000000000 parameters are too many to build (at most 10000000)
     """
     sizes = tuple(sizes)
     count = math.prod(sizes)
     if count > MAX_SIZE:
         product = f"{' x '.join(map(str, sizes))} = " if len(sizes) > 1 else ""
-        raise ValueError(f"{where}: {product}{count} parameters are too many to build (at most {MAX_SIZE})")
+        raise ValueError(f"{where}: {product}{count} {what} are too many to build (at most {MAX_SIZE})")
     return count
 
 
@@ -169,11 +174,11 @@ def check_real(name: str, value: object, *, minimum: float | None = None, maximu
     ValueError: Dropout: p must be a finite number from 0.0 to 1.0, got nan
     """
     if not is_real(value):
-        raise TypeError(f"{name} must be a real number, got {_given(value)}")
+        raise TypeError(f"{name} must be a real number, got {describe(value)}")
     try:
         x = float(value)
     except OverflowError:
-        raise ValueError(f"{name} is too large to be a float, got {_given(value)}") from None
+        raise ValueError(f"{name} is too large to be a float, got {describe(value)}") from None
     wanted = _range_text(minimum, maximum, finite)
     if finite and not math.isfinite(x):
         raise ValueError(f"{name} must be {wanted}, got {short(value)}")
@@ -218,7 +223,7 @@ def check_bool(name: str, value: object) -> bool:
     TypeError: Linear: bias must be True or False, got int 1
     """
     if not isinstance(value, bool):
-        raise TypeError(f"{name} must be True or False, got {_given(value)}")
+        raise TypeError(f"{name} must be True or False, got {describe(value)}")
     return value
 
 
@@ -253,7 +258,7 @@ def check_path(name: str, value: object) -> str | os.PathLike:
     TypeError: Module.save: path must be a str or os.PathLike (a file name), got int 1
     """
     if not isinstance(value, (str, os.PathLike)):
-        raise TypeError(f"{name} must be a str or os.PathLike (a file name), got {_given(value)}")
+        raise TypeError(f"{name} must be a str or os.PathLike (a file name), got {describe(value)}")
     if isinstance(os.fspath(value), bytes):
         raise TypeError(f"{name} must be a str or os.PathLike of str, got a path of bytes {short(value)}")
     if not os.fspath(value):

@@ -43,7 +43,8 @@ def _pair(where: str, name: str, x: int | Sequence[int], least: int = 1) -> tupl
     else:
         pair = tuple(x) if isinstance(x, (tuple, list)) else ()
     if len(pair) != 2 or not all(is_int(v) and least <= v <= MAX_WINDOW for v in pair):
-        raise ValueError(f"{where}: {name} must be an int >= {least} or a pair of them, got {short(x)}")
+        raise ValueError(f"{where}: {name} must be an int from {least} to {MAX_WINDOW} or a pair of them, "
+                         f"got {short(x)}")
     return int(pair[0]), int(pair[1])
 
 
@@ -51,8 +52,14 @@ def _single(where: str, name: str, x: int | Sequence[int], least: int = 1) -> in
     if isinstance(x, (tuple, list)) and len(x) == 1:
         x = x[0]
     if not (is_int(x) and least <= x <= MAX_WINDOW):
-        raise ValueError(f"{where}: {name} must be an int >= {least}, got {short(x)}")
+        raise ValueError(f"{where}: {name} must be an int from {least} to {MAX_WINDOW}, got {short(x)}")
     return int(x)
+
+
+def _check_work(where: str, padded: tuple[int, ...], products: tuple[int, ...]) -> None:
+    """Refuse, before building anything, an input whose padding or output would not fit in memory."""
+    check_count(f"{where}: the padded input", padded, what="entries")
+    check_count(f"{where}: this input", products, what="products (output entries x window)")
 
 
 def _out_size(size: int, kernel: int, stride: int, padding: int) -> int:
@@ -107,9 +114,11 @@ class Conv2d(Module):
             "Conv2d", x, (self.in_channels, None, None), ("in_channels", "height", "width"),
             (1, max(kh - 2 * ph, 1), max(kw - 2 * pw, 1)),
         )
+        out_h, out_w = _out_size(height, kh, sh, ph), _out_size(width, kw, sw, pw)
+        _check_work("Conv2d", (self.in_channels, height + 2 * ph, width + 2 * pw),
+                    (self.out_channels, out_h, out_w, self.in_channels * kh * kw + 1))
         zero, one = Value(0.0), Value(1.0)  # constants: the padding, and the input the bias multiplies
         image = [_pad(channel, self.padding, zero) for channel in values(x, "Conv2d")]
-        out_h, out_w = _out_size(height, kh, sh, ph), _out_size(width, kw, sw, pw)
         filters = [flatten(w) for w in self.weight]
         if self.bias is not None:
             filters = [f + [b] for f, b in zip(filters, self.bias)]
@@ -160,6 +169,8 @@ class Conv1d(Module):
         k, s, p = self.kernel_size, self.stride, self.padding
         _, length = expect_shape("Conv1d", x, (self.in_channels, None), ("in_channels", "length"),
                                  (1, max(k - 2 * p, 1)))
+        _check_work("Conv1d", (self.in_channels, length + 2 * p),
+                    (self.out_channels, _out_size(length, k, s, p), self.in_channels * k + 1))
         zero, one = Value(0.0), Value(1.0)
         signal = [[zero] * p + list(channel) + [zero] * p for channel in values(x, "Conv1d")]
         filters = [flatten(w) for w in self.weight]
@@ -203,6 +214,17 @@ class _Pool2d(Module):
         return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
 
 
+def _max(window: list[Value]) -> Value:
+    """The largest Value of a window, or its first NaN: NaN spreads, as in PyTorch.
+
+    Python's ``max`` keeps a NaN only when it comes first (every comparison with NaN is False).
+    """
+    for v in window:
+        if v.data != v.data:
+            return v
+    return max(window)
+
+
 class MaxPool2d(_Pool2d):
     """The largest value of each ``kernel_size`` window, per channel; stride defaults to the kernel size.
 
@@ -215,7 +237,7 @@ class MaxPool2d(_Pool2d):
     """
 
     def forward(self, x: Nested) -> list[list[list[Value]]]:
-        return [[[max(window) for window in row] for row in channel] for channel in self._windows(x)]
+        return [[[_max(window) for window in row] for row in channel] for channel in self._windows(x)]
 
 
 class AvgPool2d(_Pool2d):

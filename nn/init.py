@@ -113,7 +113,13 @@ def uniform_(values: Params, a: float = -1.0, b: float = 1.0, *, rng: random.Ran
     if a > b:
         raise ValueError(f"uniform_: a must be <= b, got a={a} and b={b}")
     rng = check_rng(rng, "uniform_")
-    for v in _leaves(values, "uniform_"):
+    leaves = _leaves(values, "uniform_")
+    if math.isinf(b - a):  # random.uniform's a + (b - a) * r would be inf for every draw
+        for v in leaves:
+            r = rng.random()
+            v.data = a * (1.0 - r) + b * r
+        return
+    for v in leaves:
         v.data = rng.uniform(a, b)
 
 
@@ -212,5 +218,6 @@ def initialize(values: Sequence[Value], init: str, fan_in: int, fan_out: int, rn
     try:
         fill = INITIALIZERS[init]
     except (KeyError, TypeError):
-        raise ValueError(f"{where}: init must be one of {', '.join(map(repr, INITIALIZERS))}, got {init!r}") from None
+        raise ValueError(f"{where}: init must be one of {', '.join(map(repr, INITIALIZERS))}, "
+                         f"got {short(init)}") from None
     fill(values, fan_in, fan_out, check_rng(rng, where))

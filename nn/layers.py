@@ -20,7 +20,7 @@ from collections.abc import Iterator, Sequence
 
 from engine import Value, dot
 
-from .checks import check_count, check_real, check_size, short
+from .checks import check_bool, check_count, check_real, check_size, describe, short
 from .functional import activation as _activation_fn
 from .init import check_rng, initialize, uniform_
 from .module import Module
@@ -89,6 +89,7 @@ class Neuron(Module):
         rng: random.Random | None = None,
     ):
         self.nin = check_size("Neuron: nin (the number of inputs)", nin)
+        check_bool("Neuron: nonlin", nonlin)
         if activation is None:
             activation = "relu" if nonlin else "linear"
         self._act = _activation_fn(activation, "Neuron: activation")
@@ -102,7 +103,11 @@ class Neuron(Module):
     def forward(self, x: Sequence[Value | float]) -> Value:
         if _input_length(x) != self.nin:
             _bad_input(self, x, self.nin)
-        out = dot(self.w, x) + self.b
+        try:
+            out = dot(self.w, x) + self.b
+        except (TypeError, OverflowError):
+            _lifted(self, x)  # off the fast path: raises the error naming the input and this neuron
+            raise
         act = self._act
         return out if act is None else act(out)
 
@@ -173,8 +178,9 @@ class MLP(Module):
         rng: random.Random | None = None,
     ):
         self.nin = check_size("MLP: nin (the number of inputs)", nin)
-        if isinstance(nouts, int) or not isinstance(nouts, Sequence) or not nouts:
-            raise ValueError(f"MLP: nouts must be a non-empty list of layer sizes such as [16, 16, 1], got {nouts!r}")
+        if isinstance(nouts, (int, str, bytes)) or not isinstance(nouts, Sequence) or not nouts:
+            raise ValueError(f"MLP: nouts must be a non-empty list of layer sizes such as [16, 16, 1], "
+                             f"got {short(nouts)}")
         self.nouts = [check_size(f"MLP: nouts[{i}]", n) for i, n in enumerate(nouts)]
         if isinstance(activation, str):
             acts = [activation] * (len(nouts) - 1) + [output_activation or "linear"]
@@ -262,7 +268,7 @@ class _Elementwise(Module):
         act = _activation_fn(self._name)
         if isinstance(x, Value):
             return act(x)
-        return [act(v if isinstance(v, Value) else Value(v)) for v in x]
+        return [act(v) for v in _lifted(self, x)]
 
 
 class ReLU(_Elementwise):
@@ -312,14 +318,23 @@ class Sequential(Module):
     def __init__(self, *modules: Module):
         for i, m in enumerate(modules):
             if not isinstance(m, Module):
-                raise TypeError(f"Sequential: argument {i} must be a Module, got {type(m).__name__} {m!r}")
+                raise TypeError(f"Sequential: argument {i} must be a Module, got {describe(m)}")
         for i, m in enumerate(modules):
             setattr(self, str(i), m)
         self._sequence = tuple(modules)
 
     def forward(self, x):
-        for m in self._sequence:
-            x = m(x)
+        # A plain Sequential inside this one runs in this loop, not through a call of its own,
+        # so a chain nested 1,000 deep stays within Python's recursion limit.
+        stack = [iter(self._sequence)]
+        while stack:
+            for m in stack[-1]:
+                if type(m) is Sequential:
+                    stack.append(iter(m._sequence))
+                    break
+                x = m(x)
+            else:
+                stack.pop()
         return x
 
     def __len__(self) -> int:

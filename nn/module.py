@@ -115,7 +115,11 @@ class Module:
     def _members(self) -> Iterator[tuple[str, Value | Module]]:
         """Own Values and child Modules, in attribute order, with their dotted names."""
         for attr, value in vars(self).items():
-            if not attr.startswith("_"):
+            if attr.startswith("_"):
+                continue
+            if isinstance(value, (Value, Module)):
+                yield attr, value  # the common case, without a walk of its own
+            elif isinstance(value, (list, tuple)):
                 yield from _walk(value, attr)
 
     def named_children(self) -> list[tuple[str, Module]]:
@@ -330,6 +334,7 @@ class Module:
         changes nothing.
         """
         where = f"{type(self).__name__}.load"
+        check_bool(f"{where}: strict", strict)
         document = saving.read(path, where)
         if strict and document["model"] != type(self).__name__:
             raise ValueError(f"{where}: {os.fspath(path)!r} holds a {document['model']}, not a "
@@ -345,8 +350,7 @@ class Module:
 
     def __repr__(self) -> str:
         # NB: PyTorch's layout: one line per child, runs of identical children folded into "(0-15): 16 x ...".
-        # Children are written before their parents, from the list of modules, not by recursion,
-        # so a Sequential nested 1,000 deep prints.
+        # Children are written before their parents, without recursion: a Sequential 1,000 deep prints.
         written: dict[int, summary.Lines] = {}
         for m in reversed(self.modules()):
             if type(m).__repr__ is Module.__repr__:
@@ -359,13 +363,14 @@ class Module:
         extra = self.extra_repr()
         return f"{type(self).__name__}({extra})" if extra else type(self).__name__
 
-    def summary(self) -> str:
+    def summary(self) -> summary.Summary:
         """A table of the parameters: one row per list of them, with its name, shape and count, then the total.
 
-        NB: like torchinfo's summary().  The names are those of ``named_parameters()``.
+        NB: like torchinfo's summary().  The names are those of ``named_parameters()``; the
+        result is a str that shows as the table at a prompt.
 
         >>> from nn import MLP
-        >>> print(MLP(2, [2, 1]).summary())
+        >>> MLP(2, [2, 1]).summary()
         MLP
         Name                  Shape  Params
         ===================================

@@ -25,7 +25,7 @@ from collections.abc import Sequence
 
 from engine import Value, dot
 
-from .checks import check_choice, check_count, check_size
+from .checks import check_bool, check_choice, check_count, check_size
 from .module import Module
 from .shapes import Nested, expect_shape, parameters, values
 
@@ -48,6 +48,7 @@ class _Cell(Module):
         where = type(self).__name__
         self.input_size = check_size(f"{where}: input_size", input_size)
         self.hidden_size = check_size(f"{where}: hidden_size", hidden_size)
+        check_bool(f"{where}: bias", bias)
         rows = self._gates * hidden_size
         check_count(where, (rows, input_size + hidden_size + 2))
         bound = 1.0 / math.sqrt(hidden_size)
@@ -221,6 +222,7 @@ class _Recurrent(Module):
         self.input_size = check_size(f"{where}: input_size", input_size)
         self.hidden_size = check_size(f"{where}: hidden_size", hidden_size)
         self.num_layers = check_size(f"{where}: num_layers", num_layers)
+        check_bool(f"{where}: bias", bias)  # a Value here would become a parameter named 'bias'
         check_count(where, (num_layers, self._cell._gates * hidden_size, input_size + hidden_size + 2))
         sizes = [input_size] + [hidden_size] * (num_layers - 1)
         # The cells are private; their weight lists are published under PyTorch's flat names,

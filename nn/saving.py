@@ -20,15 +20,16 @@ refused without waiting), at most ``MAX_FILE_BYTES``, and names the file in ever
 
 from __future__ import annotations
 
+import errno
 import json
 import math
 import os
 import secrets
 import stat
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any, NamedTuple
 
-from .checks import check_path, is_real, short
+from .checks import check_bool, check_path, is_real, short
 
 __all__ = ["LoadResult", "FORMAT", "VERSION", "MAX_FILE_BYTES", "encode_number", "decode_number", "write", "read"]
 
@@ -73,8 +74,22 @@ def write(path: str | os.PathLike, document: dict, where: str) -> None:
     """Write ``document`` as JSON to ``path`` atomically: a temporary file, fsync, then ``os.replace``."""
     check_path(f"{where}: path", path)
     text = json.dumps(document, indent=1, allow_nan=False) + "\n"  # allow_nan=False: RFC 8259 or an error
-    path = os.fspath(path)
-    folder = os.path.dirname(os.path.abspath(path))
+    name = os.fspath(path)
+    # Through a symbolic link, replace the file it points to and keep the link.
+    path = os.path.realpath(name)
+    _check_replaceable(path, name, where)
+    folder = os.path.dirname(path)
+    if not os.path.isdir(folder):
+        raise FileNotFoundError(errno.ENOENT, f"{where}: there is no folder {folder!r} to save into", path)
+    try:
+        _write_and_replace(path, folder, text)
+    except OSError as err:  # a full disk, a read-only folder: say which file, not the temporary's name
+        raise OSError(err.errno, f"{where}: could not write {name!r} ({err.strerror}); "
+                                 f"an old file there is unchanged") from err
+    _sync_folder(folder)
+
+
+def _write_and_replace(path: str, folder: str, text: str) -> None:
     tmp, fd = _create_temporary(folder, os.path.basename(path))
     try:
         with open(fd, "w", encoding="utf-8") as f:
@@ -89,7 +104,17 @@ def write(path: str | os.PathLike, document: dict, where: str) -> None:
         except OSError:
             pass
         raise
-    _sync_folder(folder)
+
+
+def _check_replaceable(path: str, name: str, where: str) -> None:
+    """Refuse to put a file where a folder, a device or a FIFO is: the rename would replace it (/dev/null!)."""
+    try:
+        mode = os.stat(path).st_mode
+    except (FileNotFoundError, NotADirectoryError):
+        return
+    if not stat.S_ISREG(mode):
+        raise ValueError(f"{where}: {name!r} is {_kind(mode)}, not a file; save writes a regular file, "
+                         f"so give it a file name")
 
 
 def _create_temporary(folder: str, name: str) -> tuple[str, int]:
@@ -136,10 +161,11 @@ def read(path: str | os.PathLike, where: str) -> dict:
         raise ValueError(f"{where}: {name} is not a saved model: it is not UTF-8 text ({err.reason} at byte "
                          f"{err.start})") from None
     try:
-        document = json.loads(text, parse_int=_parse_int, parse_float=_parse_float, parse_constant=_parse_constant)
+        document = json.loads(text, parse_int=_parse_int, parse_float=_parse_float, parse_constant=_parse_constant,
+                              object_pairs_hook=_object)
     except RecursionError:
         raise ValueError(f"{where}: {name} is not a saved model: its JSON is nested too deep") from None
-    except _TooLarge as err:
+    except _Refused as err:
         raise ValueError(f"{where}: {name} is not a saved model: {err}") from None
     except ValueError as err:  # json.JSONDecodeError, and the refusals of the parse_ functions
         raise ValueError(f"{where}: {name} is not a saved model: it is not valid JSON "
@@ -175,22 +201,32 @@ def _kind(mode: int) -> str:
     return next((text for test, text in kinds if test(mode)), "not a plain file")
 
 
-class _TooLarge(ValueError):
-    """A number in the file that no float can hold."""
+class _Refused(ValueError):
+    """A number in the file that no float can hold, or another entry save never writes."""
 
 
 def _parse_int(text: str) -> int | float:
     # An int literal bigger than any float is no weight: refuse it here, before int() spends time on it.
     if len(text.lstrip("-")) > 309:
-        raise _TooLarge(f"the number {text[:20]}... ({len(text)} digits) is too large for a float")
+        raise _Refused(f"the number {text[:20]}... ({len(text)} digits) is too large for a float")
     return int(text)
 
 
 def _parse_float(text: str) -> float:
     x = float(text)
     if not math.isfinite(x):  # 1e400 would silently read as inf
-        raise _TooLarge(f"the number {short(text, 30)} is too large for a float")
+        raise _Refused(f"the number {short(text, 30)} is too large for a float")
     return x
+
+
+def _object(pairs: list[tuple[str, Any]]) -> dict:
+    # Python's json keeps the last of two equal keys; save never writes one twice, so the file is damaged.
+    obj = dict(pairs)
+    if len(obj) != len(pairs):
+        seen: set[str] = set()
+        twice = next(k for k, _ in pairs if k in seen or seen.add(k))
+        raise _Refused(f"the name {short(twice)} appears twice in one object")
+    return obj
 
 
 def _parse_constant(text: str) -> float:
@@ -206,7 +242,7 @@ def _check_document(document: Any, name: str, where: str) -> None:
     if not isinstance(state, dict):
         raise ValueError(f"{where}: {name} has no 'state_dict' object of {{name: float}}")
     version = document.get("version")
-    if isinstance(version, bool) or version not in _READABLE:
+    if isinstance(version, bool) or not isinstance(version, int) or version not in _READABLE:
         raise ValueError(f"{where}: {name} has version {short(version)}; this chainrule reads versions "
                          f"{', '.join(map(str, _READABLE))} (was it written by a newer chainrule?)")
     count = document.get("num_parameters")
@@ -224,6 +260,7 @@ def check_state(where: str, params: dict, state: Mapping, strict: bool) -> tuple
     Raises ValueError, before anything is written, for a missing or extra name with
     ``strict`` (naming a few and counting them all) and for any value that is no float.
     """
+    check_bool(f"{where}: strict", strict)
     missing = [k for k in params if k not in state]
     unexpected = [k for k in state if k not in params]
     if strict and (missing or unexpected):
@@ -255,6 +292,29 @@ def _number(where: str, name: str, value: object) -> float:
                          f"{short(value)}") from None
 
 
-def state_of(document: Mapping) -> dict:
-    """The file's state_dict with the non-finite strings turned back into floats."""
-    return {k: decode_number(v) for k, v in document["state_dict"].items()}
+class _Decoded(Mapping):
+    """The file's state_dict read through ``decode_number``, one entry at a time when asked for.
+
+    A file with millions of names the model does not have is refused after looking at its
+    names only, without converting every value first.
+    """
+
+    def __init__(self, raw: dict):
+        self._raw = raw
+
+    def __getitem__(self, name: str) -> Any:
+        return decode_number(self._raw[name])
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._raw
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._raw)
+
+    def __len__(self) -> int:
+        return len(self._raw)
+
+
+def state_of(document: Mapping) -> Mapping:
+    """The file's state_dict with the non-finite strings turned back into floats (as they are read)."""
+    return _Decoded(document["state_dict"])

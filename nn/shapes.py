@@ -21,7 +21,7 @@ from collections.abc import Sequence
 
 from engine import Value
 
-from .checks import check_real
+from .checks import check_real, short
 from .init import uniform_
 
 __all__ = ["shape", "values", "expect_shape", "format_shape", "flatten", "parameters"]
@@ -60,18 +60,23 @@ def shape(x: Nested, where: str = "shape") -> tuple[int, ...]:
 
 
 def _check_rectangular(x: object, dims: tuple[int, ...], at: tuple[int, ...], where: str) -> None:
-    if not dims:
-        if not _is_scalar(x):
-            raise TypeError(f"{where}: entry {_index(at)} must be a Value or a number, got {type(x).__name__} {x!r}")
-        return
-    if not _is_list(x):
-        raise ValueError(f"{where}: the list is ragged: item {_index(at)} is a single {type(x).__name__}, "
-                         f"where item {_index((0,) * len(at))} is a list of {dims[0]}")
-    if len(x) != dims[0]:
-        raise ValueError(f"{where}: the list is ragged: item {_index(at)} has {len(x)} entries "
-                         f"but item {_index((0,) * len(at))} has {dims[0]}")
-    for i, item in enumerate(x):
-        _check_rectangular(item, dims[1:], (*at, i), where)
+    # An explicit stack, not recursion: a list nested thousands deep gets an answer, not a RecursionError.
+    stack = [(x, at)]
+    while stack:
+        item, at = stack.pop()
+        depth = len(at)
+        if depth == len(dims):
+            if not _is_scalar(item):
+                raise TypeError(f"{where}: entry {_index(at)} must be a Value or a number, "
+                                f"got {type(item).__name__} {short(item)}")
+            continue
+        if not _is_list(item):
+            raise ValueError(f"{where}: the list is ragged: item {_index(at)} is a single {type(item).__name__}, "
+                             f"where item {_index((0,) * depth)} is a list of {dims[depth]}")
+        if len(item) != dims[depth]:
+            raise ValueError(f"{where}: the list is ragged: item {_index(at)} has {len(item)} entries "
+                             f"but item {_index((0,) * depth)} has {dims[depth]}")
+        stack.extend((sub, (*at, i)) for i, sub in reversed(list(enumerate(item))))
 
 
 def _index(at: tuple[int, ...]) -> str:
@@ -111,9 +116,16 @@ def flatten(x: Nested) -> list:
     """
     if not _is_list(x):
         return [x]
-    out = []
-    for item in x:
-        out.extend(flatten(item))
+    out: list = []
+    stack = [iter(x)]
+    while stack:
+        for item in stack[-1]:
+            if _is_list(item):
+                stack.append(iter(item))
+                break
+            out.append(item)
+        else:
+            stack.pop()
     return out
 
 
@@ -140,11 +152,13 @@ def _zeros(dims: tuple[int, ...]) -> list:
 def format_shape(dims: tuple[int, ...]) -> str:
     """A shape as learners see it in the errors: ``(2, 4, 4)``, or ``a single value`` for ``()``.
 
-    >>> format_shape((2, 4, 4)), format_shape(())
-    ('(2, 4, 4)', 'a single value')
+    >>> format_shape((2, 4, 4)), format_shape(()), format_shape((1,) * 5000)
+    ('(2, 4, 4)', 'a single value', '(1, 1, 1, ..., 1) (5000 dimensions)')
     """
     if not dims:
         return "a single value"
+    if len(dims) > 8:  # a list nested by mistake thousands deep: its shape in a line
+        return "(" + ", ".join(map(str, dims[:3])) + f", ..., {dims[-1]}) ({len(dims)} dimensions)"
     return "(" + ", ".join(map(str, dims)) + (",)" if len(dims) == 1 else ")")
 
 

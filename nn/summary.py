@@ -19,7 +19,7 @@ from __future__ import annotations
 import html
 from typing import Any
 
-__all__ = ["parameter_rows", "summary_text", "summary_html", "repr_lines", "join_lines"]
+__all__ = ["Summary", "parameter_rows", "summary_text", "summary_html", "repr_lines", "join_lines"]
 
 Lines = list[tuple[int, str]]  # (depth, text): indented only at the end, so deep nesting costs no copying
 
@@ -119,8 +119,21 @@ def _shape_text(shape: tuple[int, ...] | None) -> str:
     return "(" + ", ".join(map(str, shape)) + (",)" if len(shape) == 1 else ")")
 
 
-def summary_text(title: str, named_parameters: list[tuple[str, Any]]) -> str:
-    """The table ``Module.summary()`` prints: one row per parameter list, then the total."""
+class Summary(str):
+    """The text of a parameter table, shown as the table itself at a prompt (not as a quoted string).
+
+    NB: like torchinfo's ModelStatistics.  It is a str, so ``print``, ``splitlines`` and ``==`` work.
+
+    >>> Summary("Total params: 3")
+    Total params: 3
+    """
+
+    def __repr__(self) -> str:
+        return str(self)
+
+
+def summary_text(title: str, named_parameters: list[tuple[str, Any]]) -> Summary:
+    """The table ``Module.summary()`` returns: one row per parameter list, then the total."""
     rows = [(name, _shape_text(shape), str(count)) for name, shape, count in parameter_rows(named_parameters)]
     header = ("Name", "Shape", "Params")
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(3)]
@@ -130,7 +143,7 @@ def summary_text(title: str, named_parameters: list[tuple[str, Any]]) -> str:
 
     rule = "=" * len(line(header))
     total = f"Total params: {len(named_parameters)}"
-    return "\n".join([title, line(header), rule, *map(line, rows), rule, total])
+    return Summary("\n".join([title, line(header), rule, *map(line, rows), rule, total]))
 
 
 def summary_html(title: str, named_parameters: list[tuple[str, Any]]) -> str:

@@ -151,6 +151,41 @@ def test_max_pool_by_hand_and_its_gradient_goes_to_the_winner_only():
                                                       [0.0, 0.0, 0.0, 1.0]]
 
 
+@pytest.mark.parametrize("image", [
+    [[[1.0, 2.0], [3.0, math.nan]]],
+    [[[math.nan, 2.0], [3.0, 4.0]]],
+    [[[1.0, math.nan], [math.nan, 4.0]]],
+])
+def test_max_pool_spreads_nan_wherever_it_is_in_the_window(image):
+    # torch.nn.MaxPool2d gives NaN; Python's max() skipped a NaN that was not first (3.0 for the first image).
+    inputs = values(image)
+    out = nn.MaxPool2d(2)(inputs)[0][0][0]
+    assert math.isnan(out.data)
+    out.backward()
+    grads = [v.grad for v in flatten(inputs)]
+    assert sorted(grads) == [0.0, 0.0, 0.0, 1.0] and math.isnan(flatten(inputs)[grads.index(1.0)].data)
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda: nn.Conv2d(1, 1, 2, padding=10_000)([[[1.0, 2.0], [3.0, 4.0]]]),
+     "Conv2d: the padded input: 1 x 20002 x 20002 = 400080004 entries are too many to build"),
+    (lambda: nn.Conv1d(4, 1, 2, padding=10**6)([[1.0, 2.0]] * 4),
+     "Conv1d: this input: 1 x 2000001 x 9 = 18000009 products (output entries x window) are too many"),
+    (lambda: nn.Conv1d(1, 1, 2, padding=10**7), "Conv1d: padding must be an int from 0 to 1000000, got 10000000"),
+    (lambda: nn.Conv2d(1, 1, 3163), "Conv2d: 1 x 1 x 3163 x 3163 = 10004569 parameters are too many"),
+])
+def test_convolutions_too_large_to_build_are_refused_before_building(call, message):
+    # Conv2d(1, 1, 2, padding=10_000) on a 2x2 image ran for minutes filling the memory.
+    with pytest.raises(ValueError) as err:
+        call()
+    assert message in str(err.value)
+
+
+def test_a_convolution_with_large_padding_and_stride_still_runs():
+    out = nn.Conv2d(1, 1, 2, padding=1000, stride=1000, bias=False)([[[1.0, 2.0], [3.0, 4.0]]])
+    assert shape(out) == (1, 3, 3) and out[0][1][1].data != 0.0 and out[0][0][0].data == 0.0
+
+
 def test_max_pool_with_stride_and_padding_by_hand():
     # kernel 3, stride 2, padding 1 on 4x4: windows over rows/cols {0,1}, {1,2,3} (padding left out).
     out = nn.MaxPool2d(3, stride=2, padding=1)(IMAGE_4x4)
@@ -531,7 +566,7 @@ def test_cell_state_and_attention_shapes_are_checked():
 
 
 @pytest.mark.parametrize("make, message", [
-    (lambda: nn.Conv2d(1, 1, 0), r"Conv2d: kernel_size must be an int >= 1 or a pair of them, got 0"),
+    (lambda: nn.Conv2d(1, 1, 0), r"Conv2d: kernel_size must be an int from 1 to 1000000 or a pair of them, got 0"),
     (lambda: nn.Conv2d(1, 1, 3, stride=(1, 2, 3)), r"stride must be .* got \(1, 2, 3\)"),
     (lambda: nn.MaxPool2d(2, padding=2), r"padding must be at most half the kernel size"),
     (lambda: nn.RNNCell(1, 1, nonlinearity="sigmoid"), r"nonlinearity must be one of 'tanh', 'relu', got 'sigmoid'"),

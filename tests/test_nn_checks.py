@@ -2,6 +2,7 @@
 
 import math
 import random
+import re
 import statistics
 from fractions import Fraction
 
@@ -19,7 +20,7 @@ from nn.init import kaiming_uniform_, normal_, uniform_, xavier_uniform_
     ("3", TypeError, "must be a positive int, got str '3'"),
     (0, ValueError, r"must be a positive int \(at least 1\), got 0"),
     (-5, ValueError, r"must be a positive int \(at least 1\), got -5"),
-    (10**400, ValueError, "is too large to build: at most 100000000, got an int of 401 digits"),
+    (10**400, ValueError, "is too large to build: at most 10000000, got an int of 401 digits"),
     (-(10**5000), ValueError, r"must be a positive int \(at least 1\), got an int of 5001 digits"),
 ], ids=["bool", "float", "str", "zero", "negative", "1e400", "-1e5000"])
 def test_check_size_refuses_naming_the_argument(bad, error, message):
@@ -105,7 +106,7 @@ def test_every_nn_module_uses_checks_instead_of_its_own_int_test():
     (lambda: nn.MLP(2, [10**6, 10**6]), "MLP: .* parameters are too many"),
     (lambda: nn.Linear(10**9, 1), "Linear: in_features is too large"),
     (lambda: nn.Conv2d(1000, 1000, 1000), "Conv2d: 1000 x 1000 x 1000 x 1000 = .* too many"),
-    (lambda: nn.Conv2d(1, 1, 10**400), "Conv2d: kernel_size must be an int >= 1 or a pair of them, got an int of"),
+    (lambda: nn.Conv2d(1, 1, 10**400), "Conv2d: kernel_size must be an int from 1 to 1000000 .* got an int of"),
     (lambda: nn.LSTM(10_000, 10_000), "LSTM: .* parameters are too many"),
 ])
 def test_sizes_that_cannot_be_built_are_refused_at_once(build, message):
@@ -212,7 +213,56 @@ def test_lifting_keeps_values_and_numbers_and_refuses_the_rest():
     (lambda: nn.MaxPool2d(1)([[[-(10**400)]]]), r"MaxPool2d: input\[0\]\[0\]\[0\] is too large"),
     (lambda: nn.RNN(1, 1)([[1.0], [10**400]]), r"RNN: input\[1\]\[0\] is too large to be a float"),
     (lambda: nn.GRUCell(1, 1)([1.0], [10**400]), r"GRUCell hx: input\[0\] is too large to be a float"),
+    (lambda: nn.Tanh()([0.5, 10**400]), r"Tanh: input 1 is too large to be a float"),
 ])
 def test_numbers_beyond_float_range_fed_to_layers_are_refused_by_place(call, message):
     with pytest.raises(ValueError, match=message):
         call()
+
+
+def test_inputs_nested_thousands_deep_get_a_shape_error_not_a_recursion_error():
+    x = 1.0
+    for _ in range(5000):
+        x = [x]
+    with pytest.raises(ValueError, match=r"Conv2d: expected .* got shape \(1, 1, 1, \.\.\., 1\) \(5000 dimensions\)"):
+        nn.Conv2d(1, 1, 1)(x)
+    with pytest.raises(ValueError, match=r"LSTM: expected"):
+        nn.LSTM(1, 1)(x)
+    assert nn.Flatten()(x) == [1.0]
+
+
+@pytest.mark.parametrize("build, message", [
+    (lambda: nn.RNNCell(2, 3, bias=Value(2.0)), "RNNCell: bias must be True or False, got Value"),
+    (lambda: nn.GRUCell(2, 3, bias=0), "GRUCell: bias must be True or False, got int 0"),
+    (lambda: nn.LSTM(2, 3, bias="no"), "LSTM: bias must be True or False, got str 'no'"),
+    (lambda: nn.GRU(2, 3, 1, None), "GRU: bias must be True or False, got NoneType None"),
+    (lambda: nn.Neuron(2, nonlin="no"), "Neuron: nonlin must be True or False, got str 'no'"),
+    (lambda: nn.Layer(2, 3, nonlin=None), "Neuron: nonlin must be True or False, got NoneType None"),
+])
+def test_switches_are_true_or_false_not_anything_truthy(build, message):
+    # A Value passed as RNN's bias became a parameter named 'bias'; "no" meant ReLU.
+    with pytest.raises(TypeError, match=re.escape(message)):
+        build()
+
+
+@pytest.mark.parametrize("build, message", [
+    (lambda: nn.MLP(2, b"ab"), "MLP: nouts must be a non-empty list of layer sizes such as [16, 16, 1], got b'ab'"),
+    (lambda: nn.MLP(2, "12"), "got '12'"),
+    (lambda: nn.MLP(2, 10**400), "got an int of 401 digits"),
+    (lambda: nn.Sequential(10**400), "Sequential: argument 0 must be a Module, got an int of 401 digits"),
+    (lambda: nn.Neuron(2, init=10**400), "init must be one of 'uniform', 'xavier_uniform', 'kaiming_uniform', "
+                                         "got an int of 401 digits"),
+])
+def test_sizes_lists_and_choices_are_named_shortly(build, message):
+    # bytes are a Sequence of ints (b"ab" built layers of 97 and 98 neurons); huge values were printed in full.
+    with pytest.raises((TypeError, ValueError), match=re.escape(message)) as err:
+        build()
+    assert len(str(err.value)) < 200
+
+
+def test_uniform_between_bounds_whose_difference_overflows_stays_between_them():
+    # random.uniform(-1e308, 1e308) is inf every time: b - a overflows.
+    w = [Value(0.0) for _ in range(200)]
+    uniform_(w, -1.7e308, 1.7e308, rng=random.Random(0))
+    assert all(-1.7e308 <= v.data <= 1.7e308 for v in w)
+    assert min(v.data for v in w) < 0.0 < max(v.data for v in w)

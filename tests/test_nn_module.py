@@ -279,7 +279,7 @@ def test_tied_weights_are_labelled_and_drawn_by_their_named_parameters_name():
     for p in model.parameters():
         assert p.label == names[id(p)]
     assert model.second.w[0].label == "first.w.0"
-    from engine.graph import draw_dot
+    from engine import draw_dot
 
     source = draw_dot(model([1.0, 2.0]), params=model).source
     assert "first.w.0" in source and "second.w.0" not in source
@@ -321,6 +321,29 @@ def test_a_sequential_nested_a_thousand_deep_walks_without_recursion():
     assert net.summary().endswith("Total params: 3")
 
 
+def test_a_sequential_nested_a_thousand_deep_runs_forward_and_saves(tmp_path):
+    # Each level called the next through __call__ and forward: 2,000 frames, a RecursionError.
+    inner = Linear(2, 1, rng=random.Random(0))
+    net = Sequential(inner, ReLU())
+    for _ in range(1000):
+        net = Sequential(net)
+    y = net([1.0, 2.0])[0]
+    assert y.data == max(0.0, inner([1.0, 2.0])[0].data)
+    net.save(tmp_path / "deep.json")
+    again = Linear(2, 1, rng=random.Random(1))
+    deep = Sequential(again, ReLU())
+    for _ in range(1000):
+        deep = Sequential(deep)
+    assert deep.load(tmp_path / "deep.json").state_dict() == net.state_dict()
+
+
+def test_a_neuron_names_itself_for_an_input_it_cannot_take():
+    with pytest.raises(ValueError, match="Neuron: input 0 is too large to be a float, got an int of 401 digits"):
+        Neuron(2)([10**400, 1.0])  # was a bare OverflowError from dot
+    with pytest.raises(TypeError, match="Neuron: input 1 must be a real number, got bool True"):
+        Neuron(2)([1.0, True])
+
+
 def test_a_module_inside_itself_is_walked_once():
     n = Neuron(1)
     n.again = n
@@ -343,6 +366,7 @@ def test_summary_lists_each_parameter_list_with_shape_and_count():
         "======================",
         "Total params: 8",
     ]
+    assert repr(lin.summary()) == str(lin.summary()) == lin.summary()  # a prompt shows the table, unquoted
     model = MLP(2, [16, 16, 1])
     text = model.summary()
     assert text.endswith("Total params: 337") and text.count("(16,)") == 17 and text.count("(2,)") == 16

@@ -9,6 +9,7 @@ import signal
 import stat
 import subprocess
 import sys
+import tempfile
 import textwrap
 import threading
 
@@ -292,11 +293,12 @@ def test_a_write_that_fails_part_way_leaves_the_old_file_and_no_temporary(tmp_pa
         try:
             model.save({str(path)!r})
         except OSError as err:
-            print("failed", errno.errorcode[err.errno])
+            print("failed", errno.errorcode[err.errno], err)
     """)
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
                          env={**os.environ, "PYTHONPATH": ROOT})
-    assert out.stdout.strip() == "failed EFBIG", out.stderr
+    assert out.stdout.startswith(f"failed EFBIG [Errno 27] MLP.save: could not write {str(path)!r} (File too large); "
+                                 f"an old file there is unchanged"), (out.stdout, out.stderr)
     assert path.read_bytes() == old
     assert _leftovers(tmp_path) == []
     Linear(2, 1).load(path)
@@ -363,6 +365,91 @@ def test_save_keeps_the_permissions_of_the_file_it_replaces(tmp_path):
 
 def test_saving_onto_a_folder_fails_and_leaves_no_temporary(tmp_path):
     (tmp_path / "sub").mkdir()
-    with pytest.raises(OSError):
+    with pytest.raises(ValueError, match="Linear.save: .*sub' is a folder, not a file"):
         Linear(1, 1).save(tmp_path / "sub")
-    assert _leftovers(tmp_path) == []
+    assert (tmp_path / "sub").is_dir() and _leftovers(tmp_path) == []
+
+
+def test_saving_onto_a_fifo_or_device_refuses_and_leaves_it_in_place(tmp_path):
+    # The rename would put a regular file where the FIFO (or /dev/null, run as root) was.
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    with pytest.raises(ValueError, match="pipe' is a FIFO, not a file"):
+        Linear(1, 1).save(fifo)
+    assert stat.S_ISFIFO(os.stat(fifo).st_mode) and _leftovers(tmp_path) == []
+    link = tmp_path / "null"
+    link.symlink_to("/dev/null")
+    with pytest.raises(ValueError, match="null' is a character device, not a file"):
+        Linear(1, 1).save(link)
+    assert stat.S_ISCHR(os.stat("/dev/null").st_mode)
+
+
+def test_saving_through_a_symlink_replaces_the_file_it_points_to(tmp_path):
+    (tmp_path / "real").mkdir()
+    target = tmp_path / "real" / "m.json"
+    Linear(1, 1, bias=False).save(target)
+    link = tmp_path / "link.json"
+    link.symlink_to(target)
+    model = Linear(1, 1, bias=False)
+    model.weight[0][0].data = 0.125
+    model.save(link)
+    assert link.is_symlink()
+    assert Linear(1, 1, bias=False).load(target).state_dict() == {"weight.0.0": 0.125}
+    assert _leftovers(tmp_path) == [] and _leftovers(tmp_path / "real") == []
+
+
+def test_a_name_written_twice_in_the_file_is_refused(tmp_path):
+    path = tmp_path / "m.json"
+    model = Linear(1, 1, bias=False)
+    model.save(path)
+    text = path.read_text().replace('"weight.0.0":', '"weight.0.0": 5.0, "weight.0.0":')
+    path.write_text(text.replace('"num_parameters": 1', '"num_parameters": 1'))
+    before = model.state_dict()
+    with pytest.raises(ValueError, match="m.json' is not a saved model: .*'weight.0.0' appears twice"):
+        model.load(path)
+    assert model.state_dict() == before
+
+
+def test_a_version_that_is_not_an_int_is_refused(tmp_path):
+    path = tmp_path / "m.json"
+    Linear(1, 1).save(path)
+    path.write_text(path.read_text().replace('"version": 2', '"version": 2.0'))
+    with pytest.raises(ValueError, match="has version 2.0; this chainrule reads versions 1, 2"):
+        Linear(1, 1).load(path)
+
+
+def test_strict_must_be_true_or_false(tmp_path):
+    with pytest.raises(TypeError, match="Linear.load_state_dict: strict must be True or False, got int 0"):
+        Linear(1, 1).load_state_dict({}, strict=0)
+
+
+def test_saving_into_a_missing_folder_names_the_folder(tmp_path):
+    with pytest.raises(FileNotFoundError, match="Linear.save: there is no folder .*nope.* to save into"):
+        Linear(1, 1).save(tmp_path / "nope" / "m.json")
+
+
+def test_a_folder_without_write_permission_names_the_file_not_the_temporary():
+    # Run as another user (root may write anywhere), so the permission is really checked; the folder is
+    # outside pytest's tmp_path, which only its owner may enter.
+    top = pathlib.Path(tempfile.mkdtemp())
+    os.chmod(top, 0o755)
+    folder = top / "ro"
+    folder.mkdir()
+    Linear(1, 1).save(folder / "m.json")
+    old = (folder / "m.json").read_bytes()
+    os.chmod(folder, 0o555)
+    code = f"import nn; nn.Linear(1, 1).save({str(folder / 'm.json')!r})"
+    run_as = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"] if os.geteuid() == 0 else []
+    out = subprocess.run([*run_as, sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                         env={**os.environ, "PYTHONPATH": ROOT})
+    assert "PermissionError: [Errno 13] Linear.save: could not write" in out.stderr, out.stderr
+    assert ".tmp" not in out.stderr.splitlines()[-1]
+    assert (folder / "m.json").read_bytes() == old and _leftovers(folder) == []
+
+
+def test_load_checks_strict_before_reading_the_file(tmp_path):
+    # strict="no" was truthy: a file of another class was refused as if strict=True.
+    path = tmp_path / "m.json"
+    Neuron(1).save(path)
+    with pytest.raises(TypeError, match="Linear.load: strict must be True or False, got str 'no'"):
+        Linear(1, 1).load(path, strict="no")
