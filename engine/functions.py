@@ -17,7 +17,7 @@ from itertools import repeat
 
 from .backward import as_float, shown
 from .ops import OPS, Op
-from .value import Value, _lift, _node, apply
+from .value import Value, _apply, _lift, _node, apply
 
 __all__ = ["sum", "dot", "take", "max", "register_op", "scoped_op", "CustomOp"]
 
@@ -29,7 +29,7 @@ def sum(values: Iterable[Value | float]) -> Value:  # noqa: A001 - engine.sum, l
     >>> engine.sum([Value(1.0), Value(2.0), 3])
     Value(data=6.0, grad=0.0)
     """
-    return apply(_SUM, *_lift_all(values, "sum"))
+    return _apply(_SUM, _lift_all(values, "sum"))
 
 
 def dot(ws: Iterable[Value | float], xs: Iterable[Value | float]) -> Value:
@@ -43,7 +43,7 @@ def dot(ws: Iterable[Value | float], xs: Iterable[Value | float]) -> Value:
     xs = _lift_all(xs, "dot", "inputs")
     if len(ws) != len(xs):
         raise ValueError(f"dot: needs as many weights as inputs, got {len(ws)} weights and {len(xs)} inputs")
-    return apply(_DOT, *ws, *xs)
+    return _apply(_DOT, ws + xs)
 
 
 def take(values: Iterable[Value | float], index: int | Value) -> Value:
@@ -66,7 +66,7 @@ def take(values: Iterable[Value | float], index: int | Value) -> Value:
         raise TypeError(f"take: index must be an int or a Value holding one, got {shown(index)}")
     elif not isinstance(index, Value):
         index = _node(as_float(index, "take: index"), (), None)
-    return apply(_TAKE, *values, index)
+    return _apply(_TAKE, (*values, index))
 
 
 def max(values: Iterable[Value | float]) -> Value:  # noqa: A001 - engine.max, like torch.max
@@ -76,7 +76,7 @@ def max(values: Iterable[Value | float]) -> Value:  # noqa: A001 - engine.max, l
     >>> engine.max([Value(1.0), Value(4.0), 2.0])
     Value(data=4.0, grad=0.0)
     """
-    return apply(_MAX, *_lift_all(values, "max"))
+    return _apply(_MAX, _lift_all(values, "max"))
 
 
 _SUM, _DOT, _TAKE, _MAX = OPS["sum"], OPS["dot"], OPS["take"], OPS["max"]
@@ -84,8 +84,9 @@ _SUM, _DOT, _TAKE, _MAX = OPS["sum"], OPS["dot"], OPS["take"], OPS["max"]
 
 def _lift_all(values: Iterable[Value | float], where: str, what: str = "values") -> tuple[Value, ...]:
     """The values as a non-empty tuple of Values, plain numbers lifted to constants."""
-    if isinstance(values, (str, bytes, bytearray, Value)) or not isinstance(values, Iterable):
-        raise TypeError(f"{where}: {what} must be a list or tuple of Values or numbers, got {shown(values)}")
+    if type(values) is not list and type(values) is not tuple:  # lists and tuples: no slow ABC check
+        if isinstance(values, (str, bytes, bytearray, Value)) or not isinstance(values, Iterable):
+            raise TypeError(f"{where}: {what} must be a list or tuple of Values or numbers, got {shown(values)}")
     values = tuple(values)
     if not values:
         raise ValueError(f"{where}: needs at least one of its {what}, got an empty sequence")

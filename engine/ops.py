@@ -2,9 +2,9 @@
 
 Each entry works on plain floats. ``forward(*inputs)`` computes the output value and
 ``derivatives(out, *inputs)`` returns one local derivative d(out)/d(input_i) per input.
-The chain rule itself is written once, in the backward pass of ``engine/value.py``; this
+The chain rule itself is written once, in ``engine/backward.py``; this
 table is the only place a derivative is written down, and the tests, the graph labels and
-the stepper all read it.  ``engine.register_op`` adds a row (see ``engine/value.py``).
+the stepper all read it.  ``engine.register_op`` adds a row (see ``engine/functions.py``).
 
 >>> OPS["mul"].forward(2.0, 3.0)
 6.0

@@ -1,10 +1,10 @@
 """The Value node: a scalar that remembers how it was computed.
 
-The core is four short files, read in this order: ``ops.py`` (the op table: forward
-rules and local derivatives), this file (a ``Value`` holds one float; each operation on
-Values makes a new node that points at its inputs, ``_prev``, and keeps its row of the op
-table as its rule), ``backward.py`` (the walk from the output back to the inputs and the
-chain rule, once) and ``switches.py`` (``no_grad``, ``detect_anomaly``, per thread).
+The core, in reading order: ``ops.py`` (the op table: forward rules and local derivatives),
+this file (a ``Value`` holds one float; an operation on Values makes a node that points at
+its inputs, ``_prev``, and keeps its row of the table as its rule), ``backward.py`` (the
+walk back from the output and the chain rule, once), ``functions.py`` (sum, dot, take, max,
+your own ops) and ``switches.py`` (``no_grad``, ``detect_anomaly``, per thread).
 
 >>> a = Value(2.0, label='a')
 >>> b = Value(-3.0, label='b')
@@ -20,9 +20,7 @@ import math
 import numbers
 from collections import deque
 from collections.abc import Callable, Iterable
-from itertools import repeat
 
-from . import switches as _switches
 from .backward import (
     as_float,
     backward_pass,
@@ -34,6 +32,7 @@ from .backward import (
     op_error,
     rule_of,
     shown,
+    table_rule,
     topological_order,
 )
 from .ops import OPS, Op
@@ -41,7 +40,9 @@ from .switches import (
     AnomalyError,
     NumberProtocol,
     Read,
+    _here,
     _note,
+    _open_blocks,
     detect_anomaly,
     enable_grad,
     is_anomaly_enabled,
@@ -50,8 +51,7 @@ from .switches import (
     record_reads,
 )
 
-# The node and apply live here; the rest of the core's public names are re-exported, so
-# tools import everything of the core from engine.value.
+# The node and apply live here; the core's other public names are re-exported for tools.
 __all__ = [
     "Value", "apply", "rule_of", "local_derivatives", "node_name", "name_nodes",
     "topological_order", "backward_pass", "no_grad", "enable_grad", "is_grad_enabled",
@@ -99,7 +99,7 @@ class Value(NumberProtocol):
         if not isinstance(_op, str):
             raise TypeError(f"Value: _op must be a str such as 'mul' or 'ReLU', got {shown(_op)}")
         self._op = _op
-        self._rule = _table_rule(_op, len(self._prev))
+        self._rule = table_rule(_op, len(self._prev))
         if not isinstance(label, str):
             raise TypeError(f"Value: label must be a str, got {shown(label)}")
         self.label = label
@@ -108,7 +108,7 @@ class Value(NumberProtocol):
     @property
     def data(self) -> float:
         """The node's number, a float.  Setting it checks it is a real number."""
-        if _switches._open_blocks:
+        if _open_blocks["recorders"]:
             _note("data", self, self._data)
         return self._data
 
@@ -272,14 +272,6 @@ class Value(NumberProtocol):
 _ADD, _SUB, _MUL, _DIV, _POW = OPS["add"], OPS["sub"], OPS["mul"], OPS["div"], OPS["pow"]
 
 
-def _table_rule(label: str, n_inputs: int) -> Op | None:
-    """The rule for Value(..., _op=label): a table op named or written so ('mul', '*'), else None."""
-    if not n_inputs:
-        return None
-    candidates = [OPS[label]] if label in OPS else [op for op in OPS.values() if op.symbol == label]
-    return next((op for op in candidates if op.arity in (None, n_inputs)), None)
-
-
 # --- making nodes ------------------------------------------------------------------------
 
 
@@ -301,10 +293,10 @@ _new_value = object.__new__
 
 def _lift(x: object, where: str) -> Value | None:
     """A Value as is; a plain real number as a new constant leaf; anything else None."""
-    if isinstance(x, Value):
-        return x
     if type(x) is float:
         return _node(x, (), None)
+    if isinstance(x, Value):
+        return x
     if isinstance(x, numbers.Real) and not isinstance(x, bool):
         return _node(as_float(x, f"{where}: the number"), (), None)
     return None
@@ -312,8 +304,8 @@ def _lift(x: object, where: str) -> Value | None:
 
 def _binary(op: Op, a: object, b: object):
     """The operators' common path: lift plain numbers, or let Python raise its TypeError."""
-    if op.check is None and not _switches._open_blocks and type(a) is Value:
-        # Fast path for add, sub, mul (``python -m benchmarks``: the chain runs ~30% faster):
+    if op.check is None and type(a) is Value and not (_open_blocks["anomaly"] and _here.anomaly):
+        # Fast path for add, sub, mul (``python -m benchmarks``: the chain's forward ~25% faster):
         # the same nodes as _lift and _node make, built inline.  Anything unusual (an error,
         # a result that is not a float, another operand type) takes the readable way below.
         if type(b) is float:
@@ -330,6 +322,8 @@ def _binary(op: Op, a: object, b: object):
             except Exception:
                 data = None
             if type(data) is float:
+                if _open_blocks["grad_enabled"] and not _here.grad_enabled:
+                    return _node(data, (), None)
                 out = _new_value(Value)
                 out._data = data
                 out.grad = 0.0
@@ -344,7 +338,7 @@ def _binary(op: Op, a: object, b: object):
         b = _lift(b, op.name)
     if a is None or b is None:
         return NotImplemented
-    return apply(op, a, b)
+    return _apply(op, (a, b))
 
 
 def apply(op: str | Op, *inputs: Value) -> Value:
@@ -353,14 +347,21 @@ def apply(op: str | Op, *inputs: Value) -> Value:
     >>> apply("mul", Value(2.0), Value(3.0))
     Value(data=6.0, grad=0.0)
     """
-    op = _as_op(op)
+    if type(op) is not Op:
+        op = OPS[op] if type(op) is str and op in OPS else _as_op(op)
     if op.arity is not None and len(inputs) != op.arity:
         raise TypeError(f"{op.name}: takes {op.arity} input(s), got {len(inputs)}")
-    if not all(map(isinstance, inputs, repeat(Value))):
-        i, bad = next((i, x) for i, x in enumerate(inputs) if not isinstance(x, Value))
-        raise TypeError(
-            f"apply: {op.name}'s inputs must be Values, got {shown(bad)} as input {i} (wrap numbers as Value(x))"
-        )
+    for x in inputs:
+        if not isinstance(x, Value):
+            i = inputs.index(x)
+            raise TypeError(
+                f"apply: {op.name}'s inputs must be Values, got {shown(x)} as input {i} (wrap numbers as Value(x))"
+            )
+    return _apply(op, inputs)
+
+
+def _apply(op: Op, inputs: tuple) -> Value:
+    """``apply`` without the argument checks: the engine's own callers have done them."""
     args = (inputs[0]._data,) if len(inputs) == 1 else [v._data for v in inputs]
     if op.check is not None:
         problem = op.check(*args)
@@ -372,8 +373,9 @@ def apply(op: str | Op, *inputs: Value) -> Value:
         raise op_error(op, "forward", err, inputs) from err
     if type(data) is not float:  # a custom op may return an int, or something wrong
         data = _checked_output(op, data, inputs)
-    out = _node(data, inputs if is_grad_enabled() else (), op)
-    if is_anomaly_enabled() and not math.isfinite(data):
+    # This thread's own switches (_here) are read only where some thread has one on.
+    out = _node(data, inputs if not _open_blocks["grad_enabled"] or _here.grad_enabled else (), op)
+    if _open_blocks["anomaly"] and _here.anomaly and not math.isfinite(data):
         raise AnomalyError(f"detect_anomaly: {op.name} produced {data!r} from {describe(op, inputs)}")
     return out
 

@@ -632,3 +632,32 @@ def test_the_backward_fast_path_does_not_accept_a_two_input_rule_returning_the_w
             else:
                 y.backward()
                 assert x.grad == 1.0 and type(x.grad) is float
+
+
+# --- the core's layout ---------------------------------------------------------------------
+
+CORE_IMPORTS = {  # each core module and the core modules it may import; nothing else of the package
+    "ops": set(),
+    "switches": set(),
+    "backward": {"ops", "switches"},
+    "value": {"ops", "switches", "backward"},
+    "functions": {"ops", "backward", "value"},
+}
+
+
+def test_the_core_imports_only_the_standard_library_and_lower_core_modules():
+    import ast
+    import pathlib
+
+    root = pathlib.Path(engine.__file__).parent
+    for name, allowed in CORE_IMPORTS.items():
+        source = (root / f"{name}.py").read_text()
+        assert len(source.splitlines()) <= 400, name
+        used = set()
+        for node in ast.walk(ast.parse(source)):  # late imports inside functions included
+            if isinstance(node, ast.ImportFrom) and node.level:
+                used |= {node.module} if node.module else {alias.name for alias in node.names}
+            elif isinstance(node, (ast.Import, ast.ImportFrom)):
+                top = (node.module if isinstance(node, ast.ImportFrom) else node.names[0].name).split(".")[0]
+                assert top in sys.stdlib_module_names, (name, top)
+        assert used <= allowed, (name, used - allowed)

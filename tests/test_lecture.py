@@ -205,3 +205,32 @@ def test_the_lectures_mlp_trains():
         first = loss.data if first is None else first
     assert loss.data < 0.1 * first
     assert [y.data > 0 for y in ypred] == [True, False, False, True]
+
+
+def test_the_lectures_own_ops_written_with_closures_run_and_backprop():
+    # The lecture writes ops as micrograd does: a node with a free op label and a closure.
+    def exp(self):
+        x = self.data
+        out = Value(math.exp(x), (self,), "exp")
+
+        def _backward():
+            self.grad += out.data * out.grad
+
+        out._backward = _backward
+        return out
+
+    def power(self, other):
+        out = Value(self.data**other, (self,), f"**{other}")
+
+        def _backward():
+            self.grad += other * (self.data ** (other - 1)) * out.grad
+
+        out._backward = _backward
+        return out
+
+    x = Value(0.5, label="x")
+    y = power(exp(x), 2)
+    assert y._op == "**2"  # drawn and printed as written
+    y.backward()
+    assert y.data == pytest.approx(math.exp(1.0)) and x.grad == pytest.approx(2 * math.exp(1.0))
+    assert "**2" in draw_dot(y).source
