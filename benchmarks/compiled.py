@@ -47,55 +47,70 @@ def gpt_loss(model, tokens):
     return nn.cross_entropy(model(tokens[:-1]), tokens[1:])
 
 
-def gpt_training(steps: int, compiled: bool) -> dict:
-    """Train ``steps`` names; per-step seconds, losses, the compiled function's stats."""
-    model, optimizer, schedule, names = _names_gpt()
-    step = engine.compile(lambda tokens: gpt_loss(model, tokens)) if compiled else None
-    seconds, calls, losses, kinds = [], [], [], []
-    start = time.perf_counter()
+def _train_one(model, optimizer, schedule, tokens, step=None) -> tuple[float, float, float]:
+    """One training step, eager or through ``step``: (loss, seconds of forward+backward, seconds in all)."""
+    t0 = time.perf_counter()
+    optimizer.zero_grad()
+    t1 = time.perf_counter()
+    if step is not None:
+        loss = step(tokens)
+    else:
+        value = gpt_loss(model, tokens)
+        value.backward()
+        loss = value.data
+    t2 = time.perf_counter()
+    optimizer.step()
+    schedule.step()
+    return loss, t2 - t1, time.perf_counter() - t0
+
+
+def gpt_lockstep(steps: int) -> dict:
+    """Eager and compiled training side by side, one step each in turn (so both see the same load).
+
+    Raises if a loss or a parameter differs; returns the median seconds of each kind of step.
+    """
+    eager, compiled = _names_gpt(), _names_gpt()
+    model, names = compiled[0], compiled[3]
+    step = engine.compile(lambda tokens: gpt_loss(model, tokens))
+    times: dict[str, list] = {"eager": [], "replay": [], "trace": []}
     for k in range(steps):
         tokens = names[k % len(names)]
-        t0 = time.perf_counter()
-        optimizer.zero_grad()
-        traces = step.stats().traces if step else 0
-        t1 = time.perf_counter()
-        if step:
-            losses.append(step(tokens))
-        else:
-            loss = gpt_loss(model, tokens)
-            loss.backward()
-            losses.append(loss.data)
-        calls.append(time.perf_counter() - t1)
-        optimizer.step()
-        schedule.step()
-        seconds.append(time.perf_counter() - t0)
-        kinds.append("trace" if step and step.stats().traces > traces else "replay" if step else "eager")
-    total = time.perf_counter() - start
-    return {"seconds": seconds, "calls": calls, "kinds": kinds, "losses": losses, "total": total,
-            "params": [p.data for p in model.parameters()], "stats": step.stats() if step else None}
+        traces = step.stats().traces
+        loss, call, total = _train_one(*compiled[:3], tokens, step)
+        times["trace" if step.stats().traces > traces else "replay"].append((call, total))
+        eager_loss, call, total = _train_one(*eager[:3], tokens)
+        times["eager"].append((call, total))
+        if loss != eager_loss:
+            raise AssertionError(f"gpt: step {k}: compiled loss {loss!r}, eager {eager_loss!r}")
+    if [p.data for p in model.parameters()] != [p.data for p in eager[0].parameters()]:
+        raise AssertionError("gpt: the compiled parameters differ from eager's")
+    return {kind: (statistics.median(c for c, _ in ts), statistics.median(t for _, t in ts)) if ts else (0.0, 0.0)
+            for kind, ts in times.items()}
 
 
-def _median(run: dict, kind: str, what: str = "seconds") -> float:
-    times = [s for s, k in zip(run[what], run["kinds"]) if k == kind]
-    return statistics.median(times) if times else float("nan")
+def gpt_run(steps: int) -> tuple[float, object]:
+    """``steps`` compiled training steps, every trace included: (seconds, the compiled function's stats)."""
+    model, optimizer, schedule, names = _names_gpt()
+    step = engine.compile(lambda tokens: gpt_loss(model, tokens))
+    start = time.perf_counter()
+    for k in range(steps):
+        _train_one(model, optimizer, schedule, names[k % len(names)], step)
+    return time.perf_counter() - start, step.stats()
 
 
 def gpt_report(steps: int) -> list[str]:
-    check = min(steps, 30)
-    eager, compiled = gpt_training(check, compiled=False), gpt_training(check, compiled=True)
-    if eager["losses"] != compiled["losses"] or eager["params"] != compiled["params"]:
-        raise AssertionError("gpt: the compiled losses or parameters differ from eager's")
-    run = gpt_training(steps, compiled=True)
-    eager_ms, replay_ms = _median(eager, "eager") * 1e3, _median(run, "replay") * 1e3
-    eager_call, replay_call = _median(eager, "eager", "calls") * 1e3, _median(run, "replay", "calls") * 1e3
+    check = min(steps, 60)
+    medians = gpt_lockstep(check)
+    (eager_call, eager_step), (replay_call, replay_step) = medians["eager"], medians["replay"]
+    seconds, stats = gpt_run(steps)
     return [
-        f"gpt: compiled = eager bit for bit over the first {check} names (losses and parameters)",
-        f"gpt: training step (zero_grad, forward+backward, Adam) eager {eager_ms:.1f} ms, replayed {replay_ms:.1f} ms "
-        f"({replay_ms / eager_ms:.2f} of eager; target <= 0.33)",
-        f"gpt: forward+backward alone: eager {eager_call:.1f} ms, replay {replay_call:.1f} ms "
-        f"({replay_call / eager_call:.2f} of eager); trace {_median(run, 'trace') * 1e3:.0f} ms (target <= 500)",
-        f"gpt: {steps} compiled training steps, traces included: {run['total']:.1f} s "
-        f"(target <= 20 s for 1000); {run['stats']}",
+        f"gpt: compiled = eager bit for bit over the first {check} names, trained side by side (losses, parameters)",
+        f"gpt: training step (zero_grad, forward+backward, Adam) eager {eager_step * 1e3:.1f} ms, replayed "
+        f"{replay_step * 1e3:.1f} ms ({replay_step / eager_step:.2f} of eager; target <= 0.33)",
+        f"gpt: forward+backward alone: eager {eager_call * 1e3:.1f} ms, replay {replay_call * 1e3:.1f} ms "
+        f"({replay_call / eager_call:.2f} of eager); a trace {medians['trace'][0] * 1e3:.0f} ms (target <= 500)",
+        f"gpt: {steps} compiled training steps, traces included: {seconds:.1f} s "
+        f"(target <= 20 s for 1000); {stats}",
     ]
 
 

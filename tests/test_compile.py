@@ -398,6 +398,17 @@ def test_a_sum_of_100000_inputs_compiles_and_replays():
     assert step(xs) == math.fsum(xs) * 0.5 and step.stats().hits == 1
 
 
+def test_a_wide_neuron_compiles_and_replays_new_inputs():
+    nn.manual_seed(0)
+    neuron = nn.Neuron(5000)
+    step = compile(lambda xs: neuron(xs))
+    for shift in (0.0, 0.5):
+        xs = [math.sin(k) + shift for k in range(5000)]
+        expected = neuron(xs)
+        assert step(xs) == expected.data
+    assert step.stats().hits == 1
+
+
 def test_a_deep_chain_compiles_replays_and_is_freed_without_recursion():
     x = Value(0.5)
 

@@ -135,4 +135,6 @@ def test_the_names_gpt_trains_compiled_exactly_as_eager_over_200_names():
         eager_opt.step()
         opt.step()
     lengths = len({len(t) for t in names})
-    assert step.stats().traces == lengths and step.stats().guards == 0  # one trace per name length
+    stats = step.stats()
+    # One trace per name length; the only guards are softmax's finiteness checks, which hold.
+    assert stats.traces == lengths and stats.guard_failures == 0

@@ -7,9 +7,12 @@ positions of its output and inputs; the backward tape lists, in exactly the orde
 tape: no Value is built.  An op with many inputs (``sum``, ``dot``, ``take``, ``max``) is
 one instruction holding an index array, so the tape grows with the graph's edges, linearly.
 
-The rules are the op table's own functions; the few ops listed in ``FAST_FORWARD`` are
-called through the C function their row's lambda spells (``a * b`` is ``operator.mul``),
-which tests/test_compile.py checks against the row, bit for bit.
+The rules are the op table's own functions.  Fast paths, each checked against its row bit
+for bit in tests/test_compile.py: the ops in ``FAST_FORWARD`` are called through the C
+function their row's lambda spells (``a * b`` is ``operator.mul``); a many-input node reads
+its inputs with one ``itemgetter`` call; and ``dot``, the bulk of a network's edges, is
+replayed inline: its row's own ``sum(map(mul, ...))`` forward, and its grads (d/dw_k = x_k,
+d/dx_k = w_k) added pair by pair wherever that keeps backward()'s order.
 
 >>> from engine import Value
 >>> x = Value(3.0)
@@ -29,7 +32,7 @@ from __future__ import annotations
 import math
 import operator
 from collections.abc import Callable
-from operator import mul
+from operator import itemgetter, mul
 
 from ..ops import OPS, Op
 from ..value import Value, node_name, rule_of, topological_order
@@ -107,8 +110,10 @@ def _instructions(nodes: list[Value], index: dict, n_behind: int) -> tuple[list,
     """The forward and backward tapes: ``(kind, rule, out, a, b)`` per computed node.
 
     kind 1 or 2: one or two inputs, at positions a (and b); kind 0: many, a is their index
-    array.  The backward tape is the reverse of the nodes behind the root (the first
-    ``n_behind`` of ``nodes``), with each op's derivatives as the rule.
+    array (and a getter of their values, in b for backward, in a for forward); kind 3: a
+    dot, weights at a and inputs at b (rule: their getters).  The backward tape is the
+    reverse of the nodes behind the root (the first ``n_behind`` of ``nodes``), with each
+    op's derivatives as the rule.
     """
     rules: dict[Op, tuple[Callable, Callable]] = {}
     forward, backward = [], []
@@ -128,14 +133,25 @@ def _instructions(nodes: list[Value], index: dict, n_behind: int) -> tuple[list,
             a, b, kind = index[inputs[0]], None, 1
         else:
             a, b, kind = tuple([index[p] for p in inputs]), None, 0
-            if op is BUILT_IN_ROWS.get("dot"):  # fast path: see _dot_instruction
+            if op is BUILT_IN_ROWS.get("dot") and len(a) >= 4:  # fast path, see forward() and backward()
                 kind, a, b = 3, a[: len(a) // 2], a[len(a) // 2 :]
-        forward.append((kind, rule[0], out, a, b))
+        # Many inputs are read with one itemgetter call (a tuple of their values, built in C).
+        getters = (_values_at(a), _values_at(b)) if kind == 3 else _values_at(a) if kind == 0 else None
+        forward.append((kind, getters if kind == 3 else rule[0], out, getters if kind == 0 else a, b))
         if k < n_behind:
-            backward.append((kind, rule[1], out, a, b) if kind != 3 or _pairs_in_order(a, b)
-                            else (0, rule[1], out, a + b, None))
+            backward.append((kind, getters, out, a, b) if kind == 3 and _pairs_in_order(a, b)
+                            else (0, rule[1], out, a + b, _values_at(a + b)) if kind == 3
+                            else (kind, rule[1], out, a, getters if kind == 0 else b))
     backward.reverse()
     return forward, backward
+
+
+def _values_at(positions: tuple) -> Callable[[list], tuple]:
+    """A function giving the values at ``positions`` of a list, as a tuple (itemgetter, or a 1-tuple)."""
+    if len(positions) == 1:
+        (p,) = positions
+        return lambda V: (V[p],)
+    return itemgetter(*positions)
 
 
 def _pairs_in_order(ws: tuple, xs: tuple) -> bool:
@@ -189,20 +205,19 @@ class Tape:
 
     def forward(self, V: list[float]) -> None:
         """Every computed node's value from its inputs', in topological order (leaves already in V)."""
-        get = V.__getitem__
         for kind, f, o, a, b in self._forward:
             if kind == 2:
                 V[o] = f(V[a], V[b])
             elif kind == 1:
                 V[o] = f(V[a])
-            elif kind == 3:  # dot, weights at a, inputs at b: the row's own sum, without building its arguments
-                V[o] = sum(map(mul, map(get, a), map(get, b)), 0.0)
-            else:
-                V[o] = f(*map(get, a))
+            elif kind == 3:  # dot (f: the weights' and inputs' getters): the row's own sum, without its arguments
+                weights, inputs = f
+                V[o] = sum(map(mul, weights(V), inputs(V)), 0.0)
+            else:  # a: the inputs' getter
+                V[o] = f(*a(V))
 
     def backward(self, V: list[float], G: list[float]) -> None:
         """The chain rule in backward()'s order: ``G[input] += local * G[node]``, the same float operations."""
-        get = V.__getitem__
         for kind, d, o, a, b in self._backward:
             g = G[o]
             if kind == 2:
@@ -213,11 +228,12 @@ class Tape:
                 (da,) = d(V[o], V[a])
                 G[a] += da * g
             elif kind == 3:  # dot: d/dw_k = x_k, d/dx_k = w_k, added pair by pair (see _pairs_in_order)
-                for w, x in zip(a, b):
-                    G[w] += V[x] * g
-                    G[x] += V[w] * g
+                weights, inputs = d
+                for w, x, vw, vx in zip(a, b, weights(V), inputs(V)):
+                    G[w] += vx * g
+                    G[x] += vw * g
             else:
-                local = d(V[o], *map(get, a))
+                local = d(V[o], *b(V))
                 if len(local) != len(a):
                     raise ReplayRefused("derivatives")  # the eager run raises the engine's error
                 for i, d_i in zip(a, local):

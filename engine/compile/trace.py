@@ -25,7 +25,7 @@ _data, _grad = attrgetter("data"), attrgetter("grad")
 class Trace:
     """The replayable form of one eager run.
 
-    ``int_guards`` maps argument slots to the int value a plain-int use saw; ``guards`` are
+    ``int_guards`` pairs argument slots with the int value a plain-int use saw; ``guards`` are
     the reads of graph numbers (see ``engine.compile.guards``).
     """
 
@@ -37,7 +37,8 @@ class Trace:
         nodes = tape.nodes
         self._traced = [node.data for node in nodes]  # the eager run's values, for its backward
         self.guards: list[Guard] = guards_from_reads(reads, tape.index, self._traced)
-        self.int_guards = int_guards  # filled while fn ran; a dict, read on each replay
+        # A copy: a traced int that fn kept and uses after the trace does not change this graph.
+        self.int_guards = tuple(int_guards.items())
         self.size = tape.size
         # Leaves: an argument's number comes from the call (a slot), any other leaf's from its Value.
         self._leaves = tape.value_leaves
@@ -49,7 +50,7 @@ class Trace:
         del tape.nodes, tape.index  # the eager graph is not kept alive: only its leaves are
 
     def __repr__(self) -> str:
-        ints = ", ".join(f"arg {slot} == {value}" for slot, value in self.int_guards.items())
+        ints = ", ".join(f"arg {slot} == {value}" for slot, value in self.int_guards)
         return f"Trace({self.size} nodes, {len(self.guards)} guard(s) on graph numbers, int guards: {ints or 'none'})"
 
     def run(self, numbers: list, gradient: float = 1.0, record: bool = False):
@@ -59,7 +60,7 @@ class Trace:
         With ``record``, ``written`` lists the leaves whose grads the replay set, with their
         grads before (check mode compares them).
         """
-        for slot, value in self.int_guards.items():
+        for slot, value in self.int_guards:
             if numbers[slot] != value:
                 return None
         V = [0.0] * self.size
