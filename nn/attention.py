@@ -163,6 +163,8 @@ class KVCache:
     tokens' keys and values, appends them here, and lets the new queries attend to all of them.
     Writing one token at a time this way gives the same numbers as one forward over the whole
     sequence, without recomputing the old tokens.  ``len(cache)`` is how many tokens it holds.
+    The cached keys and values were computed with the weights of the time: after an
+    optimizer step, start a new cache (or ``reset()`` it), as in PyTorch.
 
     >>> cache = KVCache()
     >>> len(cache), cache

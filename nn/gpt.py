@@ -80,7 +80,7 @@ class GPT(Module):
         return [KVCache() for _ in self.blocks]
 
     def forward(self, tokens: Sequence[int], kv_cache: list[KVCache] | None = None, need_weights: bool = False):
-        start = len(kv_cache[0]) if kv_cache else 0
+        start = self._cached_length(kv_cache) if kv_cache is not None else 0
         if not 0 < start + len(tokens) <= self.block_size:
             raise ValueError(f"GPT: got {len(tokens)} token(s) after {start} cached; the model sees 1 to "
                              f"block_size={self.block_size} positions")
@@ -89,12 +89,24 @@ class GPT(Module):
         x = self.norm(x)
         weights = []
         for i, block in enumerate(self.blocks):
-            x = block(x, need_weights=need_weights, kv_cache=kv_cache[i] if kv_cache else None)
+            x = block(x, need_weights=need_weights, kv_cache=kv_cache[i] if kv_cache is not None else None)
             if need_weights:
                 x, w = x
                 weights.append(w)
         logits = [self.lm_head(xi) for xi in x]
         return (logits, weights) if need_weights else logits
+
+    def _cached_length(self, kv_cache: object) -> int:
+        """How many tokens the cache holds; refuse a cache that is not one KVCache per block, all alike."""
+        if not (isinstance(kv_cache, list) and len(kv_cache) == len(self.blocks)
+                and all(isinstance(c, KVCache) for c in kv_cache)):
+            raise TypeError(f"GPT: kv_cache must be a list of {len(self.blocks)} KVCache (one per block), from "
+                            f"new_kv_cache(); got {type(kv_cache).__name__}")
+        lengths = {len(c) for c in kv_cache}
+        if len(lengths) > 1:
+            raise ValueError(f"GPT: the blocks' caches hold different numbers of tokens {sorted(lengths)}; "
+                             f"start again with new_kv_cache()")
+        return lengths.pop()
 
     def generate(self, start: int, stop: int | None = None, *, temperature: float = 1.0,
                  rng: random.Random | None = None) -> list[int]:

@@ -133,3 +133,22 @@ def test_graph_indices_give_the_same_numbers_and_grads_as_plain_ints():
     assert taken.data == plain_loss
     assert [p.grad for p in model.parameters()] == plain
     assert any(node._op == "take" for node in topological_order(taken))
+
+
+def test_a_cache_that_does_not_fit_is_refused_and_a_stale_one_is_reset():
+    model = GPT(5, block_size=4, n_embd=4, n_head=2, n_layer=2, rng=random.Random(0))
+    with pytest.raises(TypeError, match="list of 2 KVCache"):
+        model([1], kv_cache=[KVCache()])
+    cache = model.new_kv_cache()
+    model.blocks[0]([[0.1, 0.2, 0.3, 0.4]], kv_cache=cache[0])  # only the first block saw a token
+    with pytest.raises(ValueError, match=r"different numbers of tokens \[0, 1\]"):
+        model([1], kv_cache=cache)
+    # After the weights change, the old keys are stale; a reset cache gives the full forward again.
+    cache = model.new_kv_cache()
+    model([4, 1], kv_cache=cache)
+    model.lm_head.weight[0][0].data += 1.0
+    model.blocks[0].self_attn.in_proj_weight[5][1].data += 1.0
+    for c in cache:
+        c.reset()
+    pieces = model([4, 1], kv_cache=cache) + model([2], kv_cache=cache)
+    assert [[v.data for v in row] for row in pieces] == [[v.data for v in row] for row in model([4, 1, 2])]
