@@ -21,6 +21,7 @@ from .module import LoadResult, Module
 from .norm import Dropout, LayerNorm
 from .optim import SGD, Adam, Optimizer
 from .recurrent import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell
+from .torch_bridge import load_torch, to_torch
 
 __all__ = [
     "Module",
@@ -67,4 +68,6 @@ __all__ = [
     "MultiheadAttention",
     "MultiHeadAttention",
     "TransformerBlock",
+    "to_torch",
+    "load_torch",
 ]

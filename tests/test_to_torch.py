@@ -1,0 +1,133 @@
+"""nn.to_torch and nn.load_torch: every nn module equals its torch counterpart, outputs and gradients, both ways.
+
+Export: a chainrule module with its own random weights goes to torch with ``to_torch``; both
+run on the same random input.  Import: torch's weights (a torch-built module where torch
+has the class, else the exported module with torch-drawn weights) are loaded into a
+chainrule module with ``load_torch``.  Either way outputs, parameter gradients and input
+gradients agree to 1e-12 in float64.
+"""
+
+import random
+
+import pytest
+import torch
+from torch_compare import run_both
+
+import nn
+
+F64 = torch.float64
+
+
+def randn(*shape, seed=1):
+    return torch.randn(*shape, generator=torch.Generator().manual_seed(seed), dtype=F64)
+
+
+def native(cls, *args, **kwargs):
+    """A torch module built by torch itself, float64, its weights drawn by torch."""
+    torch.manual_seed(7)
+    return cls(*args, **kwargs).to(F64)
+
+
+MASK = torch.tensor([[False, True, False, False, True], [False] * 5, [True, False, True, False, False]])
+H0, C0 = randn(2, 3, seed=2), randn(2, 3, seed=3)
+CHAINRULE_CELL_STATE = (randn(3, seed=4), randn(3, seed=5))
+
+# name: (chainrule module from an rng, args (torch tensors), kwargs, torch's own module or None)
+CASES = {
+    "Neuron": (lambda r: nn.Neuron(3, activation="tanh", rng=r), (randn(3),), {}, None),
+    "Neuron-relu": (lambda r: nn.Neuron(3, rng=r), (randn(3),), {}, None),
+    "Layer": (lambda r: nn.Layer(3, 4, activation="sigmoid", rng=r), (randn(3),), {}, None),
+    "Layer-one-neuron": (lambda r: nn.Layer(3, 1, nonlin=False, rng=r), (randn(3),), {}, None),
+    "MLP": (lambda r: nn.MLP(3, [4, 1, 3, 2], activation="tanh", rng=r), (randn(3),), {}, None),
+    "MLP-moons": (lambda r: nn.MLP(2, [16, 16, 1], rng=r), (randn(2),), {}, None),
+    "Linear": (lambda r: nn.Linear(3, 2, rng=r), (randn(3),), {}, lambda: native(torch.nn.Linear, 3, 2)),
+    "Linear-no-bias": (lambda r: nn.Linear(3, 2, bias=False, rng=r), (randn(3),), {},
+                       lambda: native(torch.nn.Linear, 3, 2, bias=False)),
+    "Sequential": (lambda r: nn.Sequential(nn.Linear(3, 4, rng=r), nn.Tanh(), nn.Linear(4, 4, rng=r), nn.ReLU(),
+                                           nn.Linear(4, 2, rng=r), nn.Sigmoid()), (randn(3),), {}, None),
+    "ReLU": (lambda r: nn.ReLU(), (randn(5),), {}, lambda: torch.nn.ReLU()),
+    "Tanh": (lambda r: nn.Tanh(), (randn(5),), {}, lambda: torch.nn.Tanh()),
+    "Sigmoid": (lambda r: nn.Sigmoid(), (randn(5),), {}, lambda: torch.nn.Sigmoid()),
+    "Conv1d": (lambda r: nn.Conv1d(2, 3, 3, stride=2, padding=1, rng=r), (randn(2, 7),), {},
+               lambda: native(torch.nn.Conv1d, 2, 3, 3, stride=2, padding=1)),
+    "Conv2d": (lambda r: nn.Conv2d(2, 3, (3, 2), stride=(2, 1), padding=(1, 0), rng=r), (randn(2, 5, 4),), {},
+               lambda: native(torch.nn.Conv2d, 2, 3, (3, 2), stride=(2, 1), padding=(1, 0))),
+    "Conv2d-no-bias": (lambda r: nn.Conv2d(1, 2, 2, bias=False, rng=r), (randn(1, 3, 3),), {},
+                       lambda: native(torch.nn.Conv2d, 1, 2, 2, bias=False)),
+    "MaxPool2d": (lambda r: nn.MaxPool2d(3, 2, 1), (randn(2, 5, 6),), {}, lambda: torch.nn.MaxPool2d(3, 2, 1)),
+    "AvgPool2d": (lambda r: nn.AvgPool2d(3, 2, 1), (randn(2, 5, 6),), {}, lambda: torch.nn.AvgPool2d(3, 2, 1)),
+    "Flatten": (lambda r: nn.Flatten(1), (randn(2, 3, 4),), {}, lambda: torch.nn.Flatten(1)),
+    "CNN": (lambda r: nn.Sequential(nn.Conv2d(1, 2, 3, padding=1, rng=r), nn.MaxPool2d(2), nn.Flatten(), nn.Tanh(),
+                                    nn.Linear(8, 3, rng=r)), (randn(1, 4, 4),), {}, None),
+    "RNNCell": (lambda r: nn.RNNCell(2, 3, rng=r), (randn(2), randn(3, seed=4)), {},
+                lambda: native(torch.nn.RNNCell, 2, 3)),
+    "RNNCell-relu": (lambda r: nn.RNNCell(2, 3, nonlinearity="relu", rng=r), (randn(2),), {},
+                     lambda: native(torch.nn.RNNCell, 2, 3, nonlinearity="relu")),
+    "LSTMCell": (lambda r: nn.LSTMCell(2, 3, rng=r), (randn(2), CHAINRULE_CELL_STATE), {},
+                 lambda: native(torch.nn.LSTMCell, 2, 3)),
+    "GRUCell": (lambda r: nn.GRUCell(2, 3, rng=r), (randn(2), randn(3, seed=4)), {},
+                lambda: native(torch.nn.GRUCell, 2, 3)),
+    "GRUCell-no-bias": (lambda r: nn.GRUCell(2, 3, bias=False, rng=r), (randn(2),), {},
+                        lambda: native(torch.nn.GRUCell, 2, 3, bias=False)),
+    "RNN": (lambda r: nn.RNN(2, 3, num_layers=2, nonlinearity="relu", rng=r), (randn(4, 2), H0), {},
+            lambda: native(torch.nn.RNN, 2, 3, num_layers=2, nonlinearity="relu")),
+    "LSTM": (lambda r: nn.LSTM(2, 3, num_layers=2, rng=r), (randn(4, 2), (H0, C0)), {},
+             lambda: native(torch.nn.LSTM, 2, 3, num_layers=2)),
+    "GRU": (lambda r: nn.GRU(2, 3, rng=r), (randn(4, 2),), {}, lambda: native(torch.nn.GRU, 2, 3)),
+    "GRU-no-bias": (lambda r: nn.GRU(2, 3, num_layers=2, bias=False, rng=r), (randn(4, 2),), {},
+                    lambda: native(torch.nn.GRU, 2, 3, num_layers=2, bias=False)),
+    "Embedding": (lambda r: nn.Embedding(5, 3, rng=r), (torch.tensor([4, 0, 4, 2]),), {},
+                  lambda: native(torch.nn.Embedding, 5, 3)),
+    "LayerNorm": (lambda r: nn.LayerNorm(4), (randn(3, 4),), {}, lambda: native(torch.nn.LayerNorm, 4)),
+    "LayerNorm-no-bias": (lambda r: nn.LayerNorm(4, eps=1e-3, bias=False), (randn(4),), {},
+                          lambda: native(torch.nn.LayerNorm, 4, eps=1e-3, bias=False)),
+    "LayerNorm-no-affine": (lambda r: nn.LayerNorm(4, elementwise_affine=False), (randn(2, 4),), {},
+                            lambda: native(torch.nn.LayerNorm, 4, elementwise_affine=False)),
+    "Dropout-eval": (lambda r: nn.Dropout(0.5, rng=r).eval(), (randn(2, 3),), {},
+                     lambda: torch.nn.Dropout(0.5).eval()),
+    "Dropout-p0": (lambda r: nn.Dropout(0.0, rng=r), (randn(4),), {}, lambda: torch.nn.Dropout(0.0)),
+    "MultiheadAttention": (lambda r: nn.MultiheadAttention(4, 2, rng=r), (randn(3, 4),), {}, None),
+    "MultiheadAttention-cross": (lambda r: nn.MultiheadAttention(4, 2, rng=r), (randn(3, 4), randn(5, 4, seed=2),
+                                 randn(5, 4, seed=3)), {"attn_mask": MASK, "average_attn_weights": False},
+                                 lambda: native(torch.nn.MultiheadAttention, 4, 2)),
+    "MultiheadAttention-causal": (lambda r: nn.MultiheadAttention(6, 3, bias=False, rng=r), (randn(4, 6),),
+                                  {"is_causal": True, "need_weights": False}, None),
+    "TransformerBlock": (lambda r: nn.TransformerBlock(4, 2, 6, rng=r), (randn(3, 4),), {},
+                         lambda: native(torch.nn.TransformerEncoderLayer, 4, 2, 6, dropout=0.0, batch_first=True)),
+    "TransformerBlock-norm-first": (lambda r: nn.TransformerBlock(4, 2, 6, norm_first=True, rng=r), (randn(3, 4),),
+                                    {}, lambda: native(torch.nn.TransformerEncoderLayer, 4, 2, 6, dropout=0.0,
+                                                       batch_first=True, norm_first=True)),
+    "TransformerBlock-causal": (lambda r: nn.TransformerBlock(4, 1, activation="tanh", norm_first=True,
+                                                              causal=True, bias=False, rng=r), (randn(3, 4),),
+                                {"need_weights": True}, None),
+}
+
+
+def shake(module, seed):
+    """Draw every parameter of a torch module anew from N(0, 0.5^2), so no bias or norm weight sits at 0 or 1."""
+    generator = torch.Generator().manual_seed(seed)
+    with torch.no_grad():
+        for p in module.parameters():
+            p.copy_(0.5 * torch.randn(p.shape, generator=generator, dtype=p.dtype))
+    return module
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_to_torch_gives_the_same_numbers(name):
+    make, args, kwargs, _ = CASES[name]
+    ours = make(random.Random(0))
+    rng = random.Random(5)
+    for p in ours.parameters():  # norm weights (1) and attention biases (0) move off their starting values
+        if p.data in (0.0, 1.0):
+            p.data += rng.uniform(-0.5, 0.5)
+    theirs = nn.to_torch(ours)
+    assert all(p.dtype == torch.float64 for p in theirs.parameters())
+    run_both(ours, theirs, args, kwargs)
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_load_torch_gives_the_same_numbers(name):
+    make, args, kwargs, torch_made = CASES[name]
+    theirs = shake(torch_made() if torch_made else nn.to_torch(make(random.Random(1))), seed=3)
+    ours = nn.load_torch(make(random.Random(2)), theirs)
+    run_both(ours, theirs, args, kwargs)
