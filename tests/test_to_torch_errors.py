@@ -1,0 +1,172 @@
+"""nn.to_torch and nn.load_torch refuse what they cannot do faithfully, and name it; torch stays optional.
+
+Unknown modules and subclasses are refused with their path; load_torch is all or nothing
+and names every missing, unexpected and mis-shaped tensor; ``import nn`` never imports torch.
+"""
+
+import random
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+
+import nn
+from engine import Value
+from nn.torch_bridge.naming import split_name
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class Scale(nn.Module):
+    def __init__(self):
+        self.k = Value(2.0)
+
+    def forward(self, x):
+        return [self.k * xi for xi in x]
+
+
+class WiderLinear(nn.Linear):
+    def forward(self, x):
+        return [2 * y for y in super().forward(x)]
+
+
+def test_an_unknown_module_is_refused_with_its_path_and_type():
+    model = nn.Sequential(nn.Linear(2, 2, rng=random.Random(0)), Scale())
+    with pytest.raises(TypeError, match=r"to_torch: the module at '1' is a Scale, which has no PyTorch counterpart"):
+        nn.to_torch(model)
+    with pytest.raises(TypeError, match=r"the model itself is a Scale"):
+        nn.to_torch(Scale())
+
+
+def test_a_subclass_is_refused_even_though_its_parent_maps():
+    with pytest.raises(TypeError, match=r"is a WiderLinear.*subclasses Linear, but a subclass may compute"):
+        nn.to_torch(WiderLinear(2, 2, rng=random.Random(0)))
+
+
+def test_the_message_lists_what_maps():
+    with pytest.raises(TypeError) as err:
+        nn.to_torch(Scale())
+    for name in ("Conv2d", "GRUCell", "LayerNorm", "MLP", "TransformerBlock"):
+        assert name in str(err.value)
+
+
+@pytest.mark.parametrize("dtype", ["float64", torch.int64, torch.complex128, float])
+def test_dtype_must_be_a_floating_torch_dtype(dtype):
+    with pytest.raises(TypeError, match=r"to_torch: dtype must be a floating-point torch dtype"):
+        nn.to_torch(nn.Linear(2, 1, rng=random.Random(0)), dtype=dtype)
+
+
+def test_float32_on_request():
+    model = nn.MLP(2, [3, 1], rng=random.Random(0))
+    net = nn.to_torch(model, dtype=torch.float32)
+    assert {p.dtype for p in net.parameters()} == {torch.float32}
+    x = [0.25, -0.5]
+    assert net(torch.tensor(x)).item() == pytest.approx(model(x).data, abs=1e-6)
+
+
+def test_not_a_module_is_refused():
+    with pytest.raises(TypeError, match=r"to_torch: expected a chainrule nn.Module, got Linear"):
+        nn.to_torch(torch.nn.Linear(2, 2))
+    with pytest.raises(TypeError, match=r"load_torch: expected a chainrule nn.Module to load into, got Linear"):
+        nn.load_torch(torch.nn.Linear(2, 2), torch.nn.Linear(2, 2))
+
+
+def test_tensor_names_are_chainrules_names_without_the_index():
+    model = nn.Sequential(nn.Linear(2, 3, rng=random.Random(0)), nn.Tanh(), nn.MLP(3, [2, 1], rng=random.Random(1)))
+    net = nn.to_torch(model)
+    assert list(net.state_dict()) == ["0.weight", "0.bias", "2.layers.0.neurons.0.w", "2.layers.0.neurons.0.b",
+                                      "2.layers.0.neurons.1.w", "2.layers.0.neurons.1.b",
+                                      "2.layers.1.neurons.0.w", "2.layers.1.neurons.0.b"]
+    state = net.state_dict()
+    for name, value in model.state_dict().items():
+        tensor, index = split_name(name)
+        assert state[tensor][index].item() == value
+
+
+def test_training_and_eval_mode_carry_over_module_by_module():
+    block = nn.TransformerBlock(4, 2, 8, dropout=0.1, rng=random.Random(0))
+    block.dropout1.eval()
+    net = nn.to_torch(block)
+    assert net.training and net.dropout.training and not net.dropout1.training
+    assert not any(m.training for m in nn.to_torch(block.eval()).modules())
+
+
+def test_dropout_keeps_its_probability():
+    net = nn.to_torch(nn.TransformerBlock(4, 2, dropout=0.25, rng=random.Random(0)))
+    assert {m.p for m in net.modules() if isinstance(m, torch.nn.Dropout)} == {0.25}
+
+
+def test_to_torch_leaves_torchs_random_numbers_alone():
+    torch.manual_seed(0)
+    expected = torch.rand(3)
+    torch.manual_seed(0)
+    nn.to_torch(nn.TransformerBlock(4, 2, rng=random.Random(0)))
+    assert torch.equal(torch.rand(3), expected)
+
+
+def test_load_torch_names_every_missing_unexpected_and_misshaped_tensor_and_changes_nothing():
+    model = nn.Sequential(nn.Linear(3, 2, rng=random.Random(0)), nn.Linear(2, 1, rng=random.Random(1)))
+    before = model.state_dict()
+    state = {"0.weight": torch.zeros(2, 3), "0.bias": torch.zeros(3), "1.weight": torch.zeros(1, 2),
+             "2.weight": torch.zeros(4)}
+    with pytest.raises(ValueError) as err:
+        nn.load_torch(model, state)
+    assert str(err.value) == (
+        "load_torch: cannot load into Sequential, nothing was changed: missing tensor(s) '1.bias' (1,); "
+        "unexpected tensor(s) '2.weight' (4,); wrong shape: '0.bias' is (3,) but the model's is (2,)")
+    assert model.state_dict() == before
+
+
+def test_load_torch_from_a_module_of_another_architecture():
+    model = nn.LSTM(2, 3, rng=random.Random(0))
+    with pytest.raises(ValueError, match=r"wrong shape: 'weight_ih_l0' is \(9, 2\) but the model's is \(12, 2\)"):
+        nn.load_torch(model, torch.nn.GRU(2, 3))
+
+
+def test_load_torch_from_a_state_dict_and_from_float32():
+    theirs = torch.nn.Linear(3, 2)  # float32
+    ours = nn.load_torch(nn.Linear(3, 2, rng=random.Random(0)), theirs.state_dict())
+    assert [v.data for v in ours.weight[1]] == theirs.weight[1].tolist()
+    assert [v.data for v in ours.bias] == theirs.bias.tolist()
+
+
+@pytest.mark.parametrize("source, message", [
+    ({"weight": [[1.0, 2.0]], "bias": torch.zeros(1)}, r"the entry 'weight' must be a torch.Tensor, got list"),
+    ({"weight": torch.zeros(1, 2, dtype=torch.int64), "bias": torch.zeros(1)}, r"'weight' holds torch.int64"),
+    ([("weight", torch.zeros(1, 2))], r"expected a torch.nn.Module or its state_dict\(\).*got list"),
+])
+def test_load_torch_refuses_what_is_not_tensors(source, message):
+    model = nn.Linear(2, 1, rng=random.Random(0))
+    before = model.state_dict()
+    with pytest.raises(TypeError, match=message):
+        nn.load_torch(model, source)
+    assert model.state_dict() == before
+
+
+def test_a_ragged_parameter_list_has_no_tensor():
+    model = Scale()
+    model.rows = [[Value(1.0), Value(2.0)], [Value(3.0)]]
+    with pytest.raises(ValueError, match=r"the parameters of 'rows' \(rows.0.0, rows.0.1, rows.1.0\) do not fill"):
+        nn.load_torch(model, {})
+
+
+def run_python(code):
+    return subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
+                          env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
+
+
+def test_import_nn_does_not_import_torch():
+    done = run_python("import sys, random, nn\n"
+                      "m = nn.TransformerBlock(4, 2, rng=random.Random(0)); m([[1.0, 0.0, 0.0, 0.0]])\n"
+                      "print('torch' in sys.modules)")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == "False\n"
+
+
+def test_without_torch_the_error_says_how_to_install_it():
+    done = run_python("import sys; sys.modules['torch'] = None  # what Python does when torch is not installed\n"
+                      "import random, nn\n"
+                      "nn.to_torch(nn.Linear(2, 1, rng=random.Random(0)))")
+    assert "ImportError: to_torch needs PyTorch, an optional extra: pip install 'chainrule[torch]'" in done.stderr
