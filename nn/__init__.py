@@ -11,16 +11,25 @@ here carries over, and micrograd's ``Neuron``, ``Layer`` and ``MLP`` keep their 
 """
 
 from . import datasets
-from .attention import Embedding, MultiHeadAttention, MultiheadAttention, TransformerBlock, scaled_dot_product_attention
+from .attention import (
+    Embedding,
+    KVCache,
+    MultiHeadAttention,
+    MultiheadAttention,
+    TransformerBlock,
+    scaled_dot_product_attention,
+)
 from .conv import AvgPool2d, Conv1d, Conv2d, Flatten, MaxPool2d
 from .functional import log_softmax, logsumexp, softmax
+from .gpt import GPT
 from .init import default_rng, kaiming_uniform_, manual_seed, uniform_, xavier_uniform_
 from .layers import MLP, Layer, Linear, Neuron, ReLU, Sequential, Sigmoid, Tanh
 from .losses import binary_cross_entropy_with_logits, cross_entropy, hinge_loss, mse_loss
 from .module import LoadResult, Module
-from .norm import Dropout, LayerNorm
+from .norm import Dropout, LayerNorm, RMSNorm
 from .optim import SGD, Adam, Optimizer
 from .recurrent import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell
+from .tokenizer import CharTokenizer
 from .torch_bridge import load_torch, to_torch
 
 __all__ = [
@@ -68,6 +77,10 @@ __all__ = [
     "MultiheadAttention",
     "MultiHeadAttention",
     "TransformerBlock",
+    "KVCache",
+    "RMSNorm",
+    "GPT",
+    "CharTokenizer",
     "to_torch",
     "load_torch",
 ]
