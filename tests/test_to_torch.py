@@ -83,6 +83,10 @@ CASES = {
                           lambda: native(torch.nn.LayerNorm, 4, eps=1e-3, bias=False)),
     "LayerNorm-no-affine": (lambda r: nn.LayerNorm(4, elementwise_affine=False), (randn(2, 4),), {},
                             lambda: native(torch.nn.LayerNorm, 4, elementwise_affine=False)),
+    "RMSNorm": (lambda r: nn.RMSNorm(4, eps=1e-5), (randn(3, 4),), {},
+                lambda: native(torch.nn.RMSNorm, 4, eps=1e-5)),
+    "RMSNorm-no-affine": (lambda r: nn.RMSNorm(4, elementwise_affine=False), (randn(4),), {},
+                          lambda: native(torch.nn.RMSNorm, 4, eps=2.0 ** -52, elementwise_affine=False)),
     "Dropout-eval": (lambda r: nn.Dropout(0.5, rng=r).eval(), (randn(2, 3),), {},
                      lambda: torch.nn.Dropout(0.5).eval()),
     "Dropout-p0": (lambda r: nn.Dropout(0.0, rng=r), (randn(4),), {}, lambda: torch.nn.Dropout(0.0)),
@@ -100,6 +104,10 @@ CASES = {
     "TransformerBlock-causal": (lambda r: nn.TransformerBlock(4, 1, activation="tanh", norm_first=True,
                                                               causal=True, bias=False, rng=r), (randn(3, 4),),
                                 {"need_weights": True}, None),
+    "TransformerBlock-rmsnorm": (lambda r: nn.TransformerBlock(4, 2, norm="rmsnorm", norm_first=True, causal=True,
+                                                               rng=r), (randn(3, 4),), {}, None),
+    "GPT": (lambda r: nn.GPT(7, block_size=5, n_embd=4, n_head=2, n_layer=2, rng=r), (torch.tensor([6, 0, 3, 3]),),
+            {}, None),
 }
 
 

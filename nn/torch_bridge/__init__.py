@@ -45,8 +45,8 @@ def to_torch(model: Module, dtype: torch.dtype | None = None) -> torch.nn.Module
 
     Maps every nn layer: Neuron/Layer/MLP (to torch modules of micrograd's layout), Linear,
     Sequential, ReLU/Tanh/Sigmoid, Conv1d/Conv2d, MaxPool2d/AvgPool2d, Flatten, the
-    recurrent layers and cells, Embedding, LayerNorm, Dropout, MultiheadAttention and
-    TransformerBlock.  Any other module (a subclass too, since its forward may differ) is
+    recurrent layers and cells, Embedding, LayerNorm, RMSNorm, Dropout, MultiheadAttention,
+    TransformerBlock and GPT.  Any other module (a subclass too, since its forward may differ) is
     refused with a TypeError naming it.  ``dtype`` is a floating-point torch dtype
     (default ``torch.float64``, chainrule's precision).  Each module keeps its training
     or eval mode.  The torch module's ``state_dict()`` has one tensor per chainrule

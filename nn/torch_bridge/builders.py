@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 import torch
 
-from .. import attention, conv, layers, norm, recurrent
+from .. import attention, conv, gpt, layers, norm, recurrent
 from ..module import Module
 from . import mirrors
 
@@ -92,6 +92,10 @@ def _layer_norm(m: norm.LayerNorm, convert: Convert) -> torch.nn.Module:
                               bias=m.bias is not None)
 
 
+def _rms_norm(m: norm.RMSNorm, convert: Convert) -> torch.nn.Module:
+    return torch.nn.RMSNorm(m.normalized_shape, eps=m.eps, elementwise_affine=m.weight is not None)
+
+
 def _dropout(m: norm.Dropout, convert: Convert) -> torch.nn.Module:
     return torch.nn.Dropout(m.p)
 
@@ -100,12 +104,26 @@ def _attention(m: attention.MultiheadAttention, convert: Convert) -> torch.nn.Mo
     return mirrors.MultiheadAttention(m.embed_dim, m.num_heads, bias=m.in_proj_bias is not None)
 
 
+def _with_children(shell: torch.nn.Module, m: Module, convert: Convert) -> torch.nn.Module:
+    """``shell`` with each of its submodules replaced by the conversion of ``m``'s child of that name.
+
+    So every child comes over as it is (its own eps, p, bias), not as the shell's defaults say.
+    """
+    for path, child in m.named_children():
+        shell.set_submodule(path, convert(child), strict=True)
+    return shell
+
+
 def _transformer_block(m: attention.TransformerBlock, convert: Convert) -> torch.nn.Module:
-    block = mirrors.TransformerBlock(m.d_model, m.self_attn.num_heads, m.dim_feedforward, activation=m.activation,
-                                     norm_first=m.norm_first, causal=m.causal)
-    for name, child in m.named_children():  # each child as it is (its own eps, p, bias), not as the defaults say
-        setattr(block, name, convert(child))
-    return block
+    shell = mirrors.TransformerBlock(m.d_model, m.self_attn.num_heads, m.dim_feedforward, activation=m.activation,
+                                     norm_first=m.norm_first, causal=m.causal, norm=m.norm)
+    return _with_children(shell, m, convert)
+
+
+def _gpt(m: gpt.GPT, convert: Convert) -> torch.nn.Module:
+    shell = mirrors.GPT(m.vocab_size, m.block_size, m.wte.embedding_dim, m.blocks[0].self_attn.num_heads,
+                        len(m.blocks), m.norm.eps)
+    return _with_children(shell, m, convert)
 
 
 def _stateless(torch_class: type) -> Callable:
@@ -136,7 +154,9 @@ BUILDERS: dict[type, Callable[[Module, Convert], torch.nn.Module]] = {
     recurrent.GRU: _gated_rnn(torch.nn.GRU),
     attention.Embedding: _embedding,
     norm.LayerNorm: _layer_norm,
+    norm.RMSNorm: _rms_norm,
     norm.Dropout: _dropout,
     attention.MultiheadAttention: _attention,
     attention.TransformerBlock: _transformer_block,
+    gpt.GPT: _gpt,
 }

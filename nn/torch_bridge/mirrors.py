@@ -4,17 +4,19 @@
 bias ``b`` per neuron), so their tensor names are chainrule's names without the index:
 ``layers.0.neurons.3.w``.  ``MultiheadAttention`` is torch's, with chainrule's call
 (key and value default to the query; ``is_causal`` alone builds the causal mask), and
-``TransformerBlock`` is chainrule's block built from torch's layers.  Every module takes
-torch's usual leading batch dimensions where chainrule takes one example.
+``TransformerBlock`` and ``GPT`` are chainrule's, built from torch's layers.  Every module
+takes torch's usual leading batch dimensions where chainrule takes one example.
 
 This module imports torch at the top; ``nn.to_torch`` loads it only when called.
 """
 
 from __future__ import annotations
 
+import random
+
 import torch
 
-__all__ = ["ACTIVATIONS", "Neuron", "Layer", "MLP", "MultiheadAttention", "TransformerBlock", "causal_mask"]
+__all__ = ["ACTIVATIONS", "Neuron", "Layer", "MLP", "MultiheadAttention", "TransformerBlock", "GPT", "causal_mask"]
 
 # chainrule's activation names (nn.functional.ACTIVATIONS) and the torch functions that match them.
 ACTIVATIONS = {"relu": torch.relu, "tanh": torch.tanh, "sigmoid": torch.sigmoid, "linear": None}
@@ -102,6 +104,12 @@ class MultiheadAttention(torch.nn.MultiheadAttention):
                                average_attn_weights=average_attn_weights)
 
 
+def _norm(norm: str, d_model: int, eps: float, affine: bool, bias: bool) -> torch.nn.Module:
+    if norm == "rmsnorm":
+        return torch.nn.RMSNorm(d_model, eps=eps, elementwise_affine=affine)
+    return torch.nn.LayerNorm(d_model, eps=eps, elementwise_affine=affine, bias=bias)
+
+
 class TransformerBlock(torch.nn.Module):
     """chainrule's TransformerBlock from torch's layers, with the same submodule names.
 
@@ -112,15 +120,15 @@ class TransformerBlock(torch.nn.Module):
 
     def __init__(self, d_model: int, nhead: int, dim_feedforward: int | None = None, dropout: float = 0.0,
                  activation: str = "relu", layer_norm_eps: float = 1e-5, norm_first: bool = False,
-                 causal: bool = False, bias: bool = True):
+                 causal: bool = False, bias: bool = True, norm: str = "layernorm", norm_affine: bool = True):
         super().__init__()
         dim_feedforward = 4 * d_model if dim_feedforward is None else dim_feedforward
         self.self_attn = MultiheadAttention(d_model, nhead, bias=bias)
         self.linear1 = torch.nn.Linear(d_model, dim_feedforward, bias=bias)
         self.dropout = torch.nn.Dropout(dropout)
         self.linear2 = torch.nn.Linear(dim_feedforward, d_model, bias=bias)
-        self.norm1 = torch.nn.LayerNorm(d_model, eps=layer_norm_eps, bias=bias)
-        self.norm2 = torch.nn.LayerNorm(d_model, eps=layer_norm_eps, bias=bias)
+        self.norm1 = _norm(norm, d_model, layer_norm_eps, norm_affine, bias)
+        self.norm2 = _norm(norm, d_model, layer_norm_eps, norm_affine, bias)
         self.dropout1 = torch.nn.Dropout(dropout)
         self.dropout2 = torch.nn.Dropout(dropout)
         self.activation = activation
@@ -148,3 +156,50 @@ class TransformerBlock(torch.nn.Module):
 
     def extra_repr(self) -> str:
         return f"activation={self.activation!r}, norm_first={self.norm_first}, causal={self.causal}"
+
+
+class GPT(torch.nn.Module):
+    """chainrule's GPT from torch's layers: ``model(tokens)``, token ids [..., seq_len] -> logits [..., seq_len, vocab].
+
+    Same submodule names as chainrule's (``wte``, ``wpe``, ``norm``, ``blocks.0``, ``lm_head``).
+    ``generate`` samples as chainrule's does (``rng.choices`` over the softmax), so the same
+    weights and the same ``random.Random`` give the same names; it runs the whole prefix at
+    each step (torch.nn has no KV cache).
+    """
+
+    def __init__(self, vocab_size: int, block_size: int = 16, n_embd: int = 16, n_head: int = 4, n_layer: int = 1,
+                 eps: float = 1e-5):
+        super().__init__()
+        self.block_size = block_size
+        self.wte = torch.nn.Embedding(vocab_size, n_embd)
+        self.wpe = torch.nn.Embedding(block_size, n_embd)
+        self.norm = torch.nn.RMSNorm(n_embd, eps=eps, elementwise_affine=False)
+        self.blocks = torch.nn.ModuleList(
+            TransformerBlock(n_embd, n_head, 4 * n_embd, norm_first=True, causal=True, bias=False, norm="rmsnorm",
+                             norm_affine=False, layer_norm_eps=eps)
+            for _ in range(n_layer))
+        self.lm_head = torch.nn.Linear(n_embd, vocab_size, bias=False)
+
+    def forward(self, tokens: torch.Tensor) -> torch.Tensor:
+        positions = torch.arange(tokens.shape[-1], device=tokens.device)
+        x = self.norm(self.wte(tokens) + self.wpe(positions))
+        for block in self.blocks:
+            x = block(x)
+        return self.lm_head(x)
+
+    @torch.no_grad()
+    def generate(self, start: int, stop: int | None = None, *, temperature: float = 1.0,
+                 rng: random.Random | None = None) -> list[int]:
+        """Sample token ids after ``start`` until ``stop`` or block_size; the result leaves both out."""
+        rng = random.Random() if rng is None else rng
+        tokens, out = [start], []
+        ids = range(self.lm_head.out_features)
+        for _ in range(self.block_size):
+            logits = self(torch.tensor(tokens, device=self.lm_head.weight.device))[-1]
+            probs = torch.softmax(logits / temperature, dim=-1).tolist()
+            token = rng.choices(ids, weights=probs)[0]
+            if token == stop:
+                break
+            out.append(token)
+            tokens.append(token)
+        return out
