@@ -110,7 +110,8 @@ def _with_children(shell: torch.nn.Module, m: Module, convert: Convert) -> torch
     So every child comes over as it is (its own eps, p, bias), not as the shell's defaults say.
     """
     for path, child in m.named_children():
-        shell.set_submodule(path, convert(child), strict=True)
+        shell.get_submodule(path)  # raises AttributeError if the shell has no such child: never add one silently
+        shell.set_submodule(path, convert(child))
     return shell
 
 
