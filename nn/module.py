@@ -340,6 +340,11 @@ class Module:
         self.load_state_dict(state, strict=strict)
         return self
 
+    def to_torch(self, dtype: Any = None) -> Any:
+        """This model as a ``torch.nn.Module`` holding the same numbers: ``nn.to_torch(self, dtype)`` (needs torch)."""
+        from .torch_bridge import to_torch
+        return to_torch(self, dtype)
+
     # --- printing --------------------------------------------------------------------
 
     def extra_repr(self) -> str:

@@ -170,3 +170,10 @@ def test_without_torch_the_error_says_how_to_install_it():
                       "import random, nn\n"
                       "nn.to_torch(nn.Linear(2, 1, rng=random.Random(0)))")
     assert "ImportError: to_torch needs PyTorch, an optional extra: pip install 'chainrule[torch]'" in done.stderr
+
+
+def test_the_module_method_is_the_function():
+    model = nn.GRU(2, 3, rng=random.Random(0))
+    net = model.to_torch(dtype=torch.float32)
+    assert isinstance(net, torch.nn.GRU) and net.weight_ih_l0.dtype == torch.float32
+    assert torch.equal(net.weight_hh_l0, nn.to_torch(model, torch.float32).weight_hh_l0)
