@@ -177,3 +177,13 @@ def test_the_module_method_is_the_function():
     net = model.to_torch(dtype=torch.float32)
     assert isinstance(net, torch.nn.GRU) and net.weight_ih_l0.dtype == torch.float32
     assert torch.equal(net.weight_hh_l0, nn.to_torch(model, torch.float32).weight_hh_l0)
+
+
+def test_tied_weights_are_refused_not_copied_half():
+    first, second = nn.Linear(2, 2, rng=random.Random(0)), nn.Linear(2, 2, rng=random.Random(1))
+    second.weight = first.weight  # one list of Values in two layers
+    with pytest.raises(ValueError, match=r"unexpected tensor\(s\) '1.weight' \(2, 2\) \(a parameter list shared"):
+        nn.to_torch(nn.Sequential(first, second))
+    second.weight = [first.weight[0], [Value(0.5), Value(0.5)]]  # one row shared
+    with pytest.raises(ValueError, match=r"the parameters of '1.weight' \(1.weight.1.0, 1.weight.1.1\) do not fill"):
+        nn.to_torch(nn.Sequential(first, second))

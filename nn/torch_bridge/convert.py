@@ -85,7 +85,8 @@ def to_torch(model: Module, dtype: torch.dtype | None = None) -> torch.nn.Module
     problems = _differences(_shapes(tensors), {n: tuple(t.shape) for n, t in out.state_dict().items()})
     if problems:  # a builder out of step with its layer: never hand back a half-filled module
         raise ValueError(f"to_torch: the torch module built for {type(model).__name__} does not match its "
-                         f"parameters: {'; '.join(problems)}")
+                         f"parameters: {'; '.join(problems)} (a parameter list shared by two layers, tied weights, "
+                         f"is listed once by named_parameters() and has no torch counterpart here)")
     state = {name: torch.tensor([v.data for v in t.values], dtype=dtype).reshape(t.shape)
              for name, t in tensors.items()}
     out.load_state_dict(state, strict=True)
