@@ -59,6 +59,9 @@ CASES = {
     "Flatten": (lambda r: nn.Flatten(1), (randn(2, 3, 4),), {}, lambda: torch.nn.Flatten(1)),
     "CNN": (lambda r: nn.Sequential(nn.Conv2d(1, 2, 3, padding=1, rng=r), nn.MaxPool2d(2), nn.Flatten(), nn.Tanh(),
                                     nn.Linear(8, 3, rng=r)), (randn(1, 4, 4),), {}, None),
+    "CNN-batch-ready": (lambda r: nn.Sequential(nn.Conv2d(1, 2, 3, padding=1, rng=r), nn.MaxPool2d(2),
+                                                nn.Flatten(start_dim=-3), nn.Linear(8, 3, rng=r)),
+                        (randn(1, 4, 4),), {}, None),
     "RNNCell": (lambda r: nn.RNNCell(2, 3, rng=r), (randn(2), randn(3, seed=4)), {},
                 lambda: native(torch.nn.RNNCell, 2, 3)),
     "RNNCell-relu": (lambda r: nn.RNNCell(2, 3, nonlinearity="relu", rng=r), (randn(2),), {},
@@ -139,3 +142,21 @@ def test_load_torch_gives_the_same_numbers(name):
     theirs = shake(torch_made() if torch_made else nn.to_torch(make(random.Random(1))), seed=3)
     ours = nn.load_torch(make(random.Random(2)), theirs)
     run_both(ours, theirs, args, kwargs)
+
+
+@pytest.mark.parametrize("name, batch", [
+    ("MLP", randn(5, 3)),
+    ("Layer-one-neuron", randn(5, 3)),
+    ("CNN-batch-ready", randn(3, 1, 4, 4)),
+    ("TransformerBlock-causal", randn(2, 3, 4)),
+    ("GPT", torch.tensor([[6, 0, 3, 3], [1, 2, 5, 0]])),
+])
+def test_the_exported_modules_take_a_batch(name, batch):
+    make, _, kwargs, _ = CASES[name]
+    net = nn.to_torch(make(random.Random(0)))
+    together = net(batch, **kwargs)
+    together = together[0] if isinstance(together, tuple) else together
+    for example, row in zip(batch, together):
+        alone = net(example, **kwargs)
+        alone = alone[0] if isinstance(alone, tuple) else alone
+        assert (row - alone).abs().max().item() <= 1e-12
