@@ -10,7 +10,7 @@ here carries over, and micrograd's ``Neuron``, ``Layer`` and ``MLP`` keep their 
 337
 """
 
-from . import datasets
+from . import datasets, lr_scheduler, utils
 from .attention import (
     Embedding,
     KVCache,
@@ -22,12 +22,12 @@ from .attention import (
 from .conv import AvgPool2d, Conv1d, Conv2d, Flatten, MaxPool2d
 from .functional import log_softmax, logsumexp, softmax
 from .gpt import GPT
-from .init import default_rng, kaiming_uniform_, manual_seed, uniform_, xavier_uniform_
+from .init import default_rng, kaiming_uniform_, manual_seed, normal_, uniform_, xavier_uniform_
 from .layers import MLP, Layer, Linear, Neuron, ReLU, Sequential, Sigmoid, Tanh
 from .losses import binary_cross_entropy_with_logits, cross_entropy, hinge_loss, mse_loss
 from .module import LoadResult, Module
 from .norm import Dropout, LayerNorm, RMSNorm
-from .optim import SGD, Adam, Optimizer
+from .optim import SGD, Adam, AdamW, Optimizer, RMSprop
 from .recurrent import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell
 from .tokenizer import CharTokenizer
 from .torch_bridge import load_torch, to_torch
@@ -50,6 +50,10 @@ __all__ = [
     "Optimizer",
     "SGD",
     "Adam",
+    "AdamW",
+    "RMSprop",
+    "lr_scheduler",
+    "utils",
     "datasets",
     "softmax",
     "log_softmax",
@@ -57,6 +61,7 @@ __all__ = [
     "manual_seed",
     "default_rng",
     "uniform_",
+    "normal_",
     "xavier_uniform_",
     "kaiming_uniform_",
     "Conv1d",

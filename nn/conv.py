@@ -24,30 +24,35 @@ from collections.abc import Sequence
 import engine
 from engine import Value, dot
 
-from .layers import _check_size
+from .checks import check_count, check_int, check_size, is_int, short
 from .module import Module
 from .shapes import Nested, expect_shape, flatten, parameters, shape, values
 
 __all__ = ["Conv1d", "Conv2d", "MaxPool2d", "AvgPool2d", "Flatten"]
 
 
+# Kernel sizes, strides and paddings beyond this are typing mistakes (an image that large has
+# more pixels than can be built); refusing them keeps the arithmetic on small ints.
+MAX_WINDOW = 1_000_000
+
+
 def _pair(where: str, name: str, x: int | Sequence[int], least: int = 1) -> tuple[int, int]:
     """``3`` -> ``(3, 3)``; ``(3, 2)`` kept; each an int >= least, else an error naming it."""
-    if isinstance(x, int) and not isinstance(x, bool):
+    if is_int(x):
         pair = (x, x)
     else:
         pair = tuple(x) if isinstance(x, (tuple, list)) else ()
-    if len(pair) != 2 or any(isinstance(v, bool) or not isinstance(v, int) or v < least for v in pair):
-        raise ValueError(f"{where}: {name} must be an int >= {least} or a pair of them, got {x!r}")
-    return pair
+    if len(pair) != 2 or not all(is_int(v) and least <= v <= MAX_WINDOW for v in pair):
+        raise ValueError(f"{where}: {name} must be an int >= {least} or a pair of them, got {short(x)}")
+    return int(pair[0]), int(pair[1])
 
 
 def _single(where: str, name: str, x: int | Sequence[int], least: int = 1) -> int:
     if isinstance(x, (tuple, list)) and len(x) == 1:
         x = x[0]
-    if isinstance(x, bool) or not isinstance(x, int) or x < least:
-        raise ValueError(f"{where}: {name} must be an int >= {least}, got {x!r}")
-    return x
+    if not (is_int(x) and least <= x <= MAX_WINDOW):
+        raise ValueError(f"{where}: {name} must be an int >= {least}, got {short(x)}")
+    return int(x)
 
 
 def _out_size(size: int, kernel: int, stride: int, padding: int) -> int:
@@ -85,9 +90,10 @@ class Conv2d(Module):
     def __init__(self, in_channels: int, out_channels: int, kernel_size: int | tuple[int, int],
                  stride: int | tuple[int, int] = 1, padding: int | tuple[int, int] = 0, bias: bool = True,
                  *, rng: random.Random | None = None):
-        self.in_channels = _check_size("Conv2d", "in_channels", in_channels)
-        self.out_channels = _check_size("Conv2d", "out_channels", out_channels)
+        self.in_channels = check_size("Conv2d: in_channels", in_channels)
+        self.out_channels = check_size("Conv2d: out_channels", out_channels)
         self.kernel_size = _pair("Conv2d", "kernel_size", kernel_size)
+        check_count("Conv2d", (out_channels, in_channels, *self.kernel_size))
         self.stride = _pair("Conv2d", "stride", stride)
         self.padding = _pair("Conv2d", "padding", padding, least=0)
         kh, kw = self.kernel_size
@@ -140,9 +146,10 @@ class Conv1d(Module):
 
     def __init__(self, in_channels: int, out_channels: int, kernel_size: int, stride: int = 1, padding: int = 0,
                  bias: bool = True, *, rng: random.Random | None = None):
-        self.in_channels = _check_size("Conv1d", "in_channels", in_channels)
-        self.out_channels = _check_size("Conv1d", "out_channels", out_channels)
+        self.in_channels = check_size("Conv1d: in_channels", in_channels)
+        self.out_channels = check_size("Conv1d: out_channels", out_channels)
         self.kernel_size = _single("Conv1d", "kernel_size", kernel_size)
+        check_count("Conv1d", (out_channels, in_channels, self.kernel_size))
         self.stride = _single("Conv1d", "stride", stride)
         self.padding = _single("Conv1d", "padding", padding, least=0)
         bound = 1.0 / math.sqrt(in_channels * self.kernel_size)
@@ -239,11 +246,8 @@ class Flatten(Module):
     """
 
     def __init__(self, start_dim: int = 0, end_dim: int = -1):
-        for name, d in (("start_dim", start_dim), ("end_dim", end_dim)):
-            if isinstance(d, bool) or not isinstance(d, int):
-                raise TypeError(f"Flatten: {name} must be an int, got {type(d).__name__} {d!r}")
-        self.start_dim = start_dim
-        self.end_dim = end_dim
+        self.start_dim = check_int("Flatten: start_dim", start_dim)
+        self.end_dim = check_int("Flatten: end_dim", end_dim)
 
     def forward(self, x: Nested) -> list:
         rank = len(shape(x, "Flatten"))

@@ -20,6 +20,7 @@ from collections.abc import Iterator, Sequence
 
 from engine import Value, dot
 
+from .checks import check_count, check_size, is_real, short
 from .functional import activation as _activation_fn
 from .init import check_rng, initialize, uniform_
 from .module import Module
@@ -28,18 +29,13 @@ __all__ = ["Neuron", "Layer", "MLP", "Linear", "Sequential", "ReLU", "Tanh", "Si
 
 
 def _check_size(where: str, what: str, n: object) -> int:
-    """A layer size: a positive int, else a TypeError or ValueError naming it."""
-    if isinstance(n, bool) or not isinstance(n, int):
-        raise TypeError(f"{where}: {what} must be a positive int, got {type(n).__name__} {n!r}")
-    if n < 1:
-        raise ValueError(f"{where}: {what} must be a positive int (at least 1), got {n}")
-    return n
+    """Kept for nn/attention.py and nn/norm.py until they call ``checks.check_size`` themselves."""
+    return check_size(f"{where}: {what}", n)
 
 
 def _bad_input(module: Module, x: object, expected: int) -> None:
     """Raise the error for an input of the wrong kind or length (kept off the fast path)."""
-    text = repr(x)
-    shown = text if len(text) <= 80 else text[:77] + "..."
+    shown = short(x, 80)
     try:
         given = len(x)  # type: ignore[arg-type]
     except TypeError:
@@ -55,6 +51,19 @@ def _input_length(x: object) -> int:
         return len(x)  # type: ignore[arg-type]
     except TypeError:
         return -1
+
+
+def _lifted(module: Module, x: Sequence[Value | float]) -> Sequence[Value]:
+    """The inputs as Values, each plain number lifted once, so every neuron that reads it shares one node."""
+    if all(isinstance(v, Value) for v in x):
+        return x
+    out = []
+    for i, v in enumerate(x):
+        if not (isinstance(v, Value) or is_real(v)):
+            raise TypeError(f"{type(module).__name__}: input {i} must be a Value or a number, got {type(v).__name__} "
+                            f"{short(v)}")
+        out.append(v if isinstance(v, Value) else Value(v))
+    return out
 
 
 class Neuron(Module):
@@ -83,7 +92,7 @@ class Neuron(Module):
         fan_out: int = 1,
         rng: random.Random | None = None,
     ):
-        self.nin = _check_size("Neuron", "nin (the number of inputs)", nin)
+        self.nin = check_size("Neuron: nin (the number of inputs)", nin)
         if activation is None:
             activation = "relu" if nonlin else "linear"
         self._act = _activation_fn(activation, "Neuron: activation")
@@ -118,14 +127,16 @@ class Layer(Module):
     """
 
     def __init__(self, nin: int, nout: int, **kwargs):
-        self.nin = _check_size("Layer", "nin (the number of inputs)", nin)
-        self.nout = _check_size("Layer", "nout (the number of neurons)", nout)
+        self.nin = check_size("Layer: nin (the number of inputs)", nin)
+        self.nout = check_size("Layer: nout (the number of neurons)", nout)
+        check_count("Layer", (nout, nin + 1))
         self.neurons = [Neuron(nin, fan_out=nout, **kwargs) for _ in range(nout)]
         self.activation = self.neurons[0].activation
 
     def forward(self, x: Sequence[Value | float]) -> list[Value] | Value:
         if _input_length(x) != self.nin:
             _bad_input(self, x, self.nin)
+        x = _lifted(self, x)
         out = [n(x) for n in self.neurons]
         return out[0] if len(out) == 1 else out
 
@@ -165,10 +176,10 @@ class MLP(Module):
         init: str = "uniform",
         rng: random.Random | None = None,
     ):
-        self.nin = _check_size("MLP", "nin (the number of inputs)", nin)
+        self.nin = check_size("MLP: nin (the number of inputs)", nin)
         if isinstance(nouts, int) or not isinstance(nouts, Sequence) or not nouts:
             raise ValueError(f"MLP: nouts must be a non-empty list of layer sizes such as [16, 16, 1], got {nouts!r}")
-        self.nouts = [_check_size("MLP", f"nouts[{i}]", n) for i, n in enumerate(nouts)]
+        self.nouts = [check_size(f"MLP: nouts[{i}]", n) for i, n in enumerate(nouts)]
         if isinstance(activation, str):
             acts = [activation] * (len(nouts) - 1) + [output_activation or "linear"]
         else:
@@ -178,6 +189,7 @@ class MLP(Module):
             if len(acts) != len(nouts):
                 raise ValueError(f"MLP: activation list needs one name per layer ({len(nouts)}), got {len(acts)}")
         sizes = [nin, *self.nouts]
+        check_count("MLP", (sum((a + 1) * b for a, b in zip(sizes, sizes[1:])),))
         self.layers = [
             Layer(sizes[i], sizes[i + 1], activation=acts[i], init=init, rng=rng) for i in range(len(self.nouts))
         ]
@@ -185,6 +197,7 @@ class MLP(Module):
     def forward(self, x: Sequence[Value | float]) -> list[Value] | Value:
         if _input_length(x) != self.nin:
             _bad_input(self, x, self.nin)
+        x = _lifted(self, x)
         for layer in self.layers:
             if isinstance(x, Value):  # a one-neuron hidden layer returned a bare Value
                 x = [x]
@@ -204,11 +217,21 @@ class Linear(Module):
     Linear(in_features=3, out_features=2, bias=True)
     >>> [name for name, _ in lin.named_parameters()][:4]
     ['weight.0.0', 'weight.0.1', 'weight.0.2', 'weight.1.0']
+
+    To start from another distribution, refill the weights in place as in PyTorch
+    (``nn.init.normal_(lin.weight, std=0.02)``; the fills take nested lists):
+
+    >>> from nn.init import normal_, uniform_
+    >>> normal_(lin.weight, mean=0.0, std=0.02, rng=random.Random(0))
+    >>> uniform_(lin.bias, 0.0, 0.0)
+    >>> [round(v.data, 4) for v in lin.weight[0]], [v.data for v in lin.bias]
+    ([0.0188, -0.0279, -0.0136], [0.0, 0.0])
     """
 
     def __init__(self, in_features: int, out_features: int, bias: bool = True, *, rng: random.Random | None = None):
-        self.in_features = _check_size("Linear", "in_features", in_features)
-        self.out_features = _check_size("Linear", "out_features", out_features)
+        self.in_features = check_size("Linear: in_features", in_features)
+        self.out_features = check_size("Linear: out_features", out_features)
+        check_count("Linear", (out_features, in_features + 1))
         rng = check_rng(rng, "Linear")
         bound = 1.0 / math.sqrt(in_features)
         weight = [[Value(0.0) for _ in range(in_features)] for _ in range(out_features)]
@@ -225,6 +248,7 @@ class Linear(Module):
     def forward(self, x: Sequence[Value | float]) -> list[Value]:
         if _input_length(x) != self.in_features:
             _bad_input(self, x, self.in_features)
+        x = _lifted(self, x)
         if self.bias is None:
             return [dot(row, x) for row in self.weight]
         return [dot(row, x) + b for row, b in zip(self.weight, self.bias)]

@@ -39,12 +39,13 @@ shows where each weight lives.
 from __future__ import annotations
 
 import json
-import numbers
 import os
 from collections.abc import Iterator, Mapping
 from typing import Any, NamedTuple
 
 from engine import Value
+
+from .checks import check_bool, is_real, short
 
 __all__ = ["Module", "LoadResult"]
 
@@ -77,11 +78,6 @@ def _label(value: object, prefix: str) -> None:
         else:
             for sub, p in member.named_parameters():
                 p.label = f"{name}.{sub}"
-
-
-def _short(x: object, limit: int = 60) -> str:
-    text = repr(x)
-    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 class Module:
@@ -222,8 +218,7 @@ class Module:
         >>> MLP(2, [1]).eval().training
         False
         """
-        if not isinstance(mode, bool):
-            raise TypeError(f"{type(self).__name__}.train: mode must be True or False, got {mode!r}")
+        check_bool(f"{type(self).__name__}.train: mode", mode)
         for m in self.modules():
             object.__setattr__(m, "training", mode)
         return self
@@ -279,9 +274,9 @@ class Module:
             if name not in state:
                 continue
             value = state[name]
-            if isinstance(value, bool) or not isinstance(value, numbers.Real):
+            if not is_real(value):
                 raise ValueError(
-                    f"{where}: the value for {name!r} must be a number, got {type(value).__name__} {_short(value)}"
+                    f"{where}: the value for {name!r} must be a number, got {type(value).__name__} {short(value)}"
                 )
             updates.append((p, float(value)))
         for p, value in updates:

@@ -25,7 +25,7 @@ from collections.abc import Sequence
 
 from engine import Value, dot
 
-from .layers import _check_size
+from .checks import check_choice, check_count, check_size
 from .module import Module
 from .shapes import Nested, expect_shape, parameters, values
 
@@ -46,9 +46,10 @@ class _Cell(Module):
 
     def __init__(self, input_size: int, hidden_size: int, bias: bool = True, *, rng: random.Random | None = None):
         where = type(self).__name__
-        self.input_size = _check_size(where, "input_size", input_size)
-        self.hidden_size = _check_size(where, "hidden_size", hidden_size)
+        self.input_size = check_size(f"{where}: input_size", input_size)
+        self.hidden_size = check_size(f"{where}: hidden_size", hidden_size)
         rows = self._gates * hidden_size
+        check_count(where, (rows, input_size + hidden_size + 2))
         bound = 1.0 / math.sqrt(hidden_size)
         self.weight_ih = parameters((rows, input_size), bound, rng)
         self.weight_hh = parameters((rows, hidden_size), bound, rng)
@@ -100,8 +101,7 @@ class RNNCell(_Cell):
 
     def __init__(self, input_size: int, hidden_size: int, bias: bool = True, nonlinearity: str = "tanh",
                  *, rng: random.Random | None = None):
-        if nonlinearity not in ("tanh", "relu"):
-            raise ValueError(f"RNNCell: nonlinearity must be 'tanh' or 'relu', got {nonlinearity!r}")
+        check_choice("RNNCell: nonlinearity", nonlinearity, ("tanh", "relu"))
         super().__init__(input_size, hidden_size, bias, rng=rng)
         self.nonlinearity = nonlinearity
 
@@ -218,9 +218,10 @@ class _Recurrent(Module):
     def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1, bias: bool = True,
                  *, rng: random.Random | None = None, **cell_options):
         where = type(self).__name__
-        self.input_size = _check_size(where, "input_size", input_size)
-        self.hidden_size = _check_size(where, "hidden_size", hidden_size)
-        self.num_layers = _check_size(where, "num_layers", num_layers)
+        self.input_size = check_size(f"{where}: input_size", input_size)
+        self.hidden_size = check_size(f"{where}: hidden_size", hidden_size)
+        self.num_layers = check_size(f"{where}: num_layers", num_layers)
+        check_count(where, (num_layers, self._cell._gates * hidden_size, input_size + hidden_size + 2))
         sizes = [input_size] + [hidden_size] * (num_layers - 1)
         # The cells are private; their weight lists are published under PyTorch's flat names,
         # so named_parameters() and state_dict() read like torch's: 'weight_ih_l0.3.1'.

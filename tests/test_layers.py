@@ -534,7 +534,7 @@ def test_cell_state_and_attention_shapes_are_checked():
     (lambda: nn.Conv2d(1, 1, 0), r"Conv2d: kernel_size must be an int >= 1 or a pair of them, got 0"),
     (lambda: nn.Conv2d(1, 1, 3, stride=(1, 2, 3)), r"stride must be .* got \(1, 2, 3\)"),
     (lambda: nn.MaxPool2d(2, padding=2), r"padding must be at most half the kernel size"),
-    (lambda: nn.RNNCell(1, 1, nonlinearity="sigmoid"), r"nonlinearity must be 'tanh' or 'relu', got 'sigmoid'"),
+    (lambda: nn.RNNCell(1, 1, nonlinearity="sigmoid"), r"nonlinearity must be one of 'tanh', 'relu', got 'sigmoid'"),
     (lambda: nn.Dropout(1.5), r"Dropout: p \(the probability of dropping a value\) must be in \[0, 1\], got 1.5"),
     (lambda: nn.LayerNorm(3, eps=0), r"LayerNorm: eps must be a number > 0, got 0"),
 ])
