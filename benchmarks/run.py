@@ -23,7 +23,9 @@ from dataclasses import dataclass, field
 
 from .workloads import AGREEMENT, WORKLOADS, _micrograd, chain_graph, count_nodes
 
-ENGINES = ("plain", "chainrule", "compiled", "micrograd")
+ENGINES = ("plain", "chainrule", "compiled", "micrograd", "scalar")
+# gpt_step has no plain-float version: its yardstick is the minimal scalar Value ("scalar").
+GPT_ENGINES = ("scalar", "chainrule")
 # (workload, size, repetitions).  micrograd stops at chain 1e5: at ~1,200 bytes a node its
 # 1e6 chain needs ~5 GB, and its recursive topological sort needs a raised recursion limit.
 FULL = [
@@ -34,8 +36,10 @@ FULL = [
     ("wide", 10_000, 11),
     ("mlp_step", 100, 7),
     ("eval", 100, 15),
+    ("gpt_step", 10, 5),
 ]
-QUICK = [("chain", 1_000, 7), ("chain", 10_000, 3), ("wide", 10_000, 3), ("mlp_step", 100, 3), ("eval", 100, 5)]
+QUICK = [("chain", 1_000, 7), ("chain", 10_000, 3), ("wide", 10_000, 3), ("mlp_step", 100, 3), ("eval", 100, 5),
+         ("gpt_step", 3, 2)]
 MICROGRAD_MAX_CHAIN = 100_000
 MEMORY_NODES = 100_000
 
@@ -53,7 +57,9 @@ class Row:
 
 
 def _engines_for(workload: str, size: int, engines: tuple[str, ...]) -> list[str]:
-    wanted = [e for e in engines if e != "compiled" or workload == "mlp_step"]
+    if workload == "gpt_step":
+        return [e for e in engines if e in GPT_ENGINES]
+    wanted = [e for e in engines if e not in ("compiled", "scalar") or (e == "compiled" and workload == "mlp_step")]
     if _micrograd() is None or (workload == "chain" and size > MICROGRAD_MAX_CHAIN):
         wanted = [e for e in wanted if e != "micrograd"]
     return wanted
@@ -115,7 +121,10 @@ def format_table(rows: list[Row], memory: dict[str, float]) -> str:
     """The results as a fixed-width text table (what docs/performance.md quotes)."""
     header = ["workload", "size", "plain ms", "chainrule", "compiled", "micrograd", "chainrule/micrograd", "us/op"]
     lines = [header]
+    gpt_rows = [row for row in rows if row.workload == "gpt_step"]
     for row in rows:
+        if row in gpt_rows:
+            continue
         per_op = ""
         if row.workload == "chain":  # 2 ops per link: the cost per node, to see it stay flat
             per_op = f"{row.median('chainrule') / (2 * row.size) * 1e6:.2f}"
@@ -136,6 +145,8 @@ def format_table(rows: list[Row], memory: dict[str, float]) -> str:
     text.insert(1, "  ".join("-" * w for w in widths))
     text.append("")
     text.append("ratios are median time / median plain time; lower is better")
+    for row in gpt_rows:
+        text.append(_gpt_line(row))
     for engine, (per_op, per_value) in memory.items():
         text.append(
             f"memory: {engine} {per_op:,.0f} bytes per op node ({per_value:,.0f} per Value, constants included; "
@@ -144,11 +155,22 @@ def format_table(rows: list[Row], memory: dict[str, float]) -> str:
     return "\n".join(text)
 
 
+def _gpt_line(row: Row) -> str:
+    """gpt_step's result: ms per training step of each engine, and how many times faster than the baseline."""
+    per_step = {e: row.median(e) / row.size * 1e3 for e in row.seconds}
+    parts = [f"{e} {ms:.1f} ms/step" for e, ms in per_step.items()]
+    if "scalar" in per_step:
+        parts += [f"{e} is {per_step['scalar'] / ms:.1f}x faster than scalar" for e, ms in per_step.items()
+                  if e != "scalar"]
+    return f"gpt_step ({row.size} names GPT training steps per repetition): " + ", ".join(parts)
+
+
 def main(argv: list[str] | None = None) -> int:
     """The command line: ``python -m benchmarks [--quick] [--only chain,wide,...]``."""
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="small sizes and few repetitions (under a minute)")
-    parser.add_argument("--only", default="", help="comma-separated workloads: chain,wide,mlp_step,eval,memory")
+    parser.add_argument("--only", default="",
+                        help="comma-separated workloads: chain,wide,mlp_step,eval,gpt_step,memory")
     args = parser.parse_args(argv)
     plan = QUICK if args.quick else FULL
     only = set(filter(None, args.only.split(",")))

@@ -323,11 +323,71 @@ def count_nodes(root) -> int:
     return len(seen)
 
 
+# --- gpt_step: training steps of the names GPT (issue 13) ---------------------------------
+
+GPT_SCHEDULE = 1000  # the lr decays linearly to 0 over this many steps, as in the demo
+
+
+def make_gpt_step(kind: str, n: int = 10) -> Callable[[], float]:
+    """``n`` training steps of the names GPT (one name each, Adam, linear decay); ``run()`` returns the mean loss.
+
+    "scalar" is the baseline everyone copies (``benchmarks/scalar_gpt.py``: a minimal Value
+    that stores local gradients, the model in scalar loops); "chainrule" is ``nn.GPT`` built
+    eagerly every step.  Both start from the reference's weights (seed 42) and read the
+    same names, so repetition r of every engine does the same arithmetic.
+    """
+    import nn
+
+    from .scalar_gpt import ScalarGPT, adam_step
+
+    docs = nn.datasets.names()
+    rng = random.Random(42)
+    rng.shuffle(docs)
+    tok = nn.CharTokenizer(docs)
+    names = [tok.encode(d, bos=True)[:17] for d in docs]
+    done = [0]
+    if kind == "scalar":
+        model = ScalarGPT(rng)
+        m, v = [0.0] * len(model.params), [0.0] * len(model.params)
+
+        def one_step(tokens: list[int]) -> float:
+            loss = model.loss(tokens)
+            loss.backward()
+            adam_step(model.params, m, v, done[0] + 1, 0.01 * (1 - done[0] / GPT_SCHEDULE))
+            return loss.data
+
+    elif kind == "chainrule":
+        model = nn.GPT(tok.vocab_size, rng=rng)
+        optimizer = nn.Adam(model.parameters(), lr=0.01, betas=(0.85, 0.99), eps=1e-8)
+        schedule = nn.lr_scheduler.LinearLR(optimizer, 1.0, 0.0, total_iters=GPT_SCHEDULE)
+
+        def one_step(tokens: list[int]) -> float:
+            loss = nn.cross_entropy(model(tokens[:-1]), tokens[1:])
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            schedule.step()
+            return loss.data
+
+    else:
+        raise ValueError(f"gpt_step: no {kind!r} version")
+
+    def run() -> float:
+        losses = []
+        for _ in range(n):
+            losses.append(one_step(names[done[0] % len(names)]))
+            done[0] += 1
+        return sum(losses) / n
+
+    return run
+
+
 WORKLOADS: dict[str, Callable[[str, int], Callable[[], float]]] = {
     "chain": make_chain,
     "wide": make_wide,
     "mlp_step": make_mlp_step,
     "eval": make_eval,
+    "gpt_step": make_gpt_step,
 }
 
 # The plain and engine results agree to this relative tolerance (the order of additions differs).

@@ -23,7 +23,7 @@ from engine import Value, no_grad
 
 from .attention import Embedding, KVCache, TransformerBlock
 from .functional import softmax
-from .init import check_rng
+from .init import check_rng, normal_
 from .layers import Linear, _check_size
 from .module import Module
 from .norm import RMSNorm
@@ -34,10 +34,12 @@ __all__ = ["GPT"]
 class GPT(Module):
     """A decoder-only Transformer over token ids: ``model(tokens)`` gives next-token scores (logits).
 
-    ``forward(tokens, kv_cache=None)`` takes a list of token ids and returns one list of
-    ``vocab_size`` logits per token: row i scores what comes after tokens[0..i].  With a
-    cache from ``new_kv_cache()``, ``tokens`` are only the new ones and their positions
-    continue after the cached ones; the logits equal those of the full forward.
+    ``forward(tokens, kv_cache=None, need_weights=False)`` takes a list of token ids and
+    returns one list of ``vocab_size`` logits per token: row i scores what comes after
+    tokens[0..i].  With a cache from ``new_kv_cache()``, ``tokens`` are only the new ones and
+    their positions continue after the cached ones; the logits equal those of the full
+    forward.  ``need_weights=True`` returns ``(logits, weights)``, with each block's attention
+    weights (averaged over heads, ``[new tokens][all tokens]``).
 
     Weights are drawn from N(0, ``init_std``) with ``rng``, in the order wte, wpe, lm_head,
     then per block the query, key, value and output projections and the two MLP layers,
@@ -65,9 +67,7 @@ class GPT(Module):
         self.lm_head = Linear(n_embd, vocab_size, bias=False, rng=scratch)
         rng = check_rng(rng, "GPT")
         for weights in self._weights_in_draw_order():
-            for row in weights:
-                for w in row:
-                    w.data = rng.gauss(0.0, init_std)
+            normal_(weights, 0.0, init_std, rng=rng)
 
     def _weights_in_draw_order(self) -> list[list[list[Value]]]:
         per_block = [[b.self_attn.in_proj_weight, b.self_attn.out_proj.weight, b.linear1.weight, b.linear2.weight]
@@ -78,7 +78,7 @@ class GPT(Module):
         """An empty cache, one ``KVCache`` per block, for feeding tokens a few at a time."""
         return [KVCache() for _ in self.blocks]
 
-    def forward(self, tokens: Sequence[int], kv_cache: list[KVCache] | None = None) -> list[list[Value]]:
+    def forward(self, tokens: Sequence[int], kv_cache: list[KVCache] | None = None, need_weights: bool = False):
         start = len(kv_cache[0]) if kv_cache else 0
         if not 0 < start + len(tokens) <= self.block_size:
             raise ValueError(f"GPT: got {len(tokens)} token(s) after {start} cached; the model sees 1 to "
@@ -86,9 +86,14 @@ class GPT(Module):
         positions = self.wpe(list(range(start, start + len(tokens))))
         x = [[t + p for t, p in zip(tok, pos)] for tok, pos in zip(self.wte(list(tokens)), positions)]
         x = self.norm(x)
+        weights = []
         for i, block in enumerate(self.blocks):
-            x = block(x, kv_cache=kv_cache[i] if kv_cache else None)
-        return [self.lm_head(xi) for xi in x]
+            x = block(x, need_weights=need_weights, kv_cache=kv_cache[i] if kv_cache else None)
+            if need_weights:
+                x, w = x
+                weights.append(w)
+        logits = [self.lm_head(xi) for xi in x]
+        return (logits, weights) if need_weights else logits
 
     def generate(self, start: int, stop: int | None = None, *, temperature: float = 1.0,
                  rng: random.Random | None = None) -> list[int]:
