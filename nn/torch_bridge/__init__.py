@@ -29,7 +29,9 @@ from ..module import Module
 if TYPE_CHECKING:
     import torch
 
-__all__ = ["to_torch", "load_torch"]
+    from ..gpt import GPT
+
+__all__ = ["to_torch", "load_torch", "gpt_config"]
 
 
 def _require_torch(where: str) -> None:
@@ -83,3 +85,18 @@ def load_torch(model: Module, source: Any) -> Module:
     from .convert import load_torch as load
 
     return load(model, source)
+
+
+def gpt_config(model: GPT) -> dict[str, Any]:
+    """The keyword arguments that build ``model``'s architecture again, as ``nn.GPT(**config)`` or in torch.
+
+    Saved beside a torch ``state_dict()``, they make a checkpoint that ``torch.load`` reads
+    without unpickling code (``demos.gpt --export`` writes one; see docs/pytorch.md).
+
+    >>> import random
+    >>> from nn import GPT
+    >>> gpt_config(GPT(27, rng=random.Random(0)))
+    {'vocab_size': 27, 'block_size': 16, 'n_embd': 16, 'n_head': 4, 'n_layer': 1, 'eps': 1e-05}
+    """
+    return {"vocab_size": model.vocab_size, "block_size": model.block_size, "n_embd": model.wte.embedding_dim,
+            "n_head": model.blocks[0].self_attn.num_heads, "n_layer": len(model.blocks), "eps": model.norm.eps}

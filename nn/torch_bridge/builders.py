@@ -14,7 +14,7 @@ import torch
 
 from .. import attention, conv, gpt, layers, norm, recurrent
 from ..module import Module
-from . import mirrors
+from . import gpt_config, mirrors
 
 __all__ = ["BUILDERS"]
 
@@ -122,9 +122,7 @@ def _transformer_block(m: attention.TransformerBlock, convert: Convert) -> torch
 
 
 def _gpt(m: gpt.GPT, convert: Convert) -> torch.nn.Module:
-    shell = mirrors.GPT(m.vocab_size, m.block_size, m.wte.embedding_dim, m.blocks[0].self_attn.num_heads,
-                        len(m.blocks), m.norm.eps)
-    return _with_children(shell, m, convert)
+    return _with_children(mirrors.GPT(**gpt_config(m)), m, convert)
 
 
 def _stateless(torch_class: type) -> Callable:
