@@ -90,11 +90,8 @@ def to_torch(model: Module, dtype: torch.dtype | None = None) -> torch.nn.Module
     state = {name: torch.tensor([v.data for v in t.values], dtype=dtype).reshape(t.shape)
              for name, t in tensors.items()}
     out.load_state_dict(state, strict=True)
-    for path, m in _named_modules(model):
-        try:
-            out.get_submodule(path).training = m.training
-        except AttributeError:  # a child the torch module keeps inside itself (MultiheadAttention's out_proj)
-            pass
+    for path, m in _named_modules(model):  # each module's own train/eval mode (Dropout's matters)
+        out.get_submodule(path).training = m.training
     return out
 
 
