@@ -11,6 +11,8 @@ import random
 
 import pytest
 import torch
+from hypothesis import given
+from hypothesis import strategies as st
 from torch_compare import run_both
 
 import nn
@@ -160,3 +162,12 @@ def test_the_exported_modules_take_a_batch(name, batch):
         alone = net(example, **kwargs)
         alone = alone[0] if isinstance(alone, tuple) else alone
         assert (row - alone).abs().max().item() <= 1e-12
+
+
+@given(nin=st.integers(1, 4), nouts=st.lists(st.integers(1, 4), min_size=1, max_size=3),
+       activation=st.sampled_from(["relu", "tanh", "sigmoid", "linear"]), seed=st.integers(0, 2**32 - 1),
+       data=st.data())
+def test_any_mlp_equals_its_export(nin, nouts, activation, seed, data):
+    model = nn.MLP(nin, nouts, activation=activation, rng=random.Random(seed))
+    x = data.draw(st.lists(st.floats(-3, 3), min_size=nin, max_size=nin), label="x")
+    run_both(model, nn.to_torch(model), (torch.tensor(x, dtype=F64),))
