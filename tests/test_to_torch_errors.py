@@ -172,6 +172,13 @@ def test_without_torch_the_error_says_how_to_install_it():
     assert "ImportError: to_torch needs PyTorch, an optional extra: pip install 'chainrule[torch]'" in done.stderr
 
 
+def test_the_extra_the_error_names_exists_and_brings_rmsnorm():
+    import tomllib
+
+    extras = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["optional-dependencies"]
+    assert extras["torch"] == ["torch>=2.4"]  # torch.nn.RMSNorm, which the bridge builds, came in 2.4
+
+
 def test_the_module_method_is_the_function():
     model = nn.GRU(2, 3, rng=random.Random(0))
     net = model.to_torch(dtype=torch.float32)
