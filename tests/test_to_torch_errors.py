@@ -115,7 +115,9 @@ def test_load_torch_names_every_missing_unexpected_and_misshaped_tensor_and_chan
         nn.load_torch(model, state)
     assert str(err.value) == (
         "load_torch: cannot load into Sequential, nothing was changed: missing tensor(s) '1.bias' (1,); "
-        "unexpected tensor(s) '2.weight' (4,); wrong shape: '0.bias' is (3,) but the model's is (2,)")
+        "unexpected tensor(s) '2.weight' (4,); wrong shape: '0.bias' is (3,) but the model's is (2,) "
+        "(the source must have the model's architecture: nn.to_torch(model).state_dict() lists the names and "
+        "shapes it needs)")
     assert model.state_dict() == before
 
 
@@ -138,6 +140,39 @@ def test_load_torch_from_a_state_dict_and_from_float32():
     ([("weight", torch.zeros(1, 2))], r"expected a torch.nn.Module or its state_dict\(\).*got list"),
 ])
 def test_load_torch_refuses_what_is_not_tensors(source, message):
+    model = nn.Linear(2, 1, rng=random.Random(0))
+    before = model.state_dict()
+    with pytest.raises(TypeError, match=message):
+        nn.load_torch(model, source)
+    assert model.state_dict() == before
+
+
+def test_a_torch_model_with_layers_chainrule_lacks_is_named_as_another_architecture():
+    # BatchNorm's int64 counter 'num_batches_tracked' must not hide the real problem: no BatchNorm here
+    theirs = torch.nn.Sequential(torch.nn.Conv2d(1, 2, 3), torch.nn.BatchNorm2d(2), torch.nn.ReLU(),
+                                 torch.nn.Flatten(), torch.nn.Linear(8, 3))
+    ours = nn.Sequential(nn.Conv2d(1, 2, 3, rng=random.Random(0)), nn.ReLU(), nn.Flatten(),
+                         nn.Linear(8, 3, rng=random.Random(1)))
+    before = ours.state_dict()
+    with pytest.raises(ValueError) as err:
+        nn.load_torch(ours, theirs)
+    message = str(err.value)
+    assert "missing tensor(s) '3.weight' (3, 8), '3.bias' (3,)" in message
+    assert "'1.num_batches_tracked' a single value" in message and "'1.running_mean' (2,)" in message
+    assert "nn.to_torch(model).state_dict()" in message  # what to do: compare with the names the model needs
+    assert ours.state_dict() == before
+
+
+@pytest.mark.parametrize("source, message", [
+    ({"weight": torch.ones(1, 2, dtype=torch.int64), "bias": torch.zeros(1)},
+     r"'weight' holds torch.int64, not floating-point numbers; convert it first, e.g. with \.double\(\)"),
+    ({"weight": torch.ones(1, 2, device="meta"), "bias": torch.zeros(1)},
+     r"'weight' is on the 'meta' device, which holds shapes but no numbers"),
+    (nn.Linear(2, 1, rng=random.Random(1)), r"got a chainrule Linear.*model.load_state_dict\(other.state_dict\(\)\)"),
+    (nn.Linear(2, 1, rng=random.Random(1)).state_dict(),
+     r"got a dict of plain numbers, a chainrule state_dict\(\).*model.load_state_dict\(state\)"),
+])
+def test_load_torch_says_what_to_do_with_what_it_cannot_take(source, message):
     model = nn.Linear(2, 1, rng=random.Random(0))
     before = model.state_dict()
     with pytest.raises(TypeError, match=message):

@@ -5,6 +5,7 @@ This module imports torch at the top; ``nn.torch_bridge`` loads it only when cal
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Iterator, Mapping
 
 import torch
@@ -50,13 +51,18 @@ def _shapes(tensors: Mapping[str, ScalarTensor]) -> dict[str, tuple[int, ...]]:
     return {name: t.shape for name, t in tensors.items()}
 
 
-def _differences(needed: Mapping[str, tuple[int, ...]], given: Mapping[str, tuple[int, ...]]) -> list[str]:
-    """What keeps ``given`` tensors from filling ``needed`` ones: missing, unexpected and mis-shaped names."""
+def _describe(x: object) -> str:
+    """A given entry as the errors show it: a tensor by its shape, anything else by its type."""
+    return format_shape(tuple(x.shape)) if isinstance(x, torch.Tensor) else f"(not a tensor: {type(x).__name__})"
+
+
+def _differences(needed: Mapping[str, tuple[int, ...]], given: Mapping[str, object]) -> list[str]:
+    """What keeps the ``given`` tensors from filling ``needed`` shapes: missing, unexpected and mis-shaped names."""
     problems = []
     missing = [f"{n!r} {format_shape(s)}" for n, s in needed.items() if n not in given]
-    unexpected = [f"{n!r} {format_shape(s)}" for n, s in given.items() if n not in needed]
-    misshaped = [f"{n!r} is {format_shape(given[n])} but the model's is {format_shape(s)}"
-                 for n, s in needed.items() if n in given and tuple(given[n]) != s]
+    unexpected = [f"{n!r} {_describe(x)}" for n, x in given.items() if n not in needed]
+    misshaped = [f"{n!r} is {_describe(given[n])} but the model's is {format_shape(s)}"
+                 for n, s in needed.items() if n in given and tuple(given[n].shape) != s]
     if missing:
         problems.append(f"missing tensor(s) {', '.join(missing)}")
     if unexpected:
@@ -82,7 +88,7 @@ def to_torch(model: Module, dtype: torch.dtype | None = None) -> torch.nn.Module
     tensors = group_parameters(model, "to_torch")
     with torch.random.fork_rng(devices=[]):  # torch's initializers draw numbers we overwrite: keep the user's seed
         out = convert(model).to(dtype)
-    problems = _differences(_shapes(tensors), {n: tuple(t.shape) for n, t in out.state_dict().items()})
+    problems = _differences(_shapes(tensors), out.state_dict())
     if problems:  # a builder out of step with its layer: never hand back a half-filled module
         raise ValueError(f"to_torch: the torch module built for {type(model).__name__} does not match its "
                          f"parameters: {'; '.join(problems)} (a parameter list shared by two layers, tied weights, "
@@ -95,21 +101,34 @@ def to_torch(model: Module, dtype: torch.dtype | None = None) -> torch.nn.Module
     return out
 
 
-def _state_of(source: object) -> dict[str, torch.Tensor]:
-    """A torch module's state_dict, or a mapping of names to tensors, checked to hold floating-point tensors."""
+def _state_of(source: object) -> dict[object, object]:
+    """The entries to load: a torch module's state_dict(), or a mapping of names to tensors, as given."""
     if isinstance(source, torch.nn.Module):
-        state = source.state_dict()
-    elif isinstance(source, Mapping):
-        state = dict(source)
-    else:
+        return source.state_dict()
+    if isinstance(source, Module):
+        raise TypeError(f"load_torch: got a chainrule {type(source).__name__}, not a torch module; to copy one "
+                        f"chainrule model into another use model.load_state_dict(other.state_dict())")
+    if not isinstance(source, Mapping):
         raise TypeError(f"load_torch: expected a torch.nn.Module or its state_dict() (a dict of tensors), "
                         f"got {type(source).__name__}")
-    for name, t in state.items():
-        if not isinstance(t, torch.Tensor):
-            raise TypeError(f"load_torch: the entry {name!r} must be a torch.Tensor, got {type(t).__name__}")
-        if not t.is_floating_point():
-            raise TypeError(f"load_torch: the tensor {name!r} holds {t.dtype}, not floating-point numbers")
+    state = dict(source)
+    if state and all(isinstance(x, numbers.Real) for x in state.values()):
+        raise TypeError("load_torch: got a dict of plain numbers, a chainrule state_dict() (one number per "
+                        "parameter); load it with model.load_state_dict(state), or give load_torch a torch "
+                        "module or its state_dict()")
     return state
+
+
+def _check_tensor(name: str, x: object) -> None:
+    """An entry the model needs must be a floating-point tensor holding numbers."""
+    if not isinstance(x, torch.Tensor):
+        raise TypeError(f"load_torch: the entry {name!r} must be a torch.Tensor, got {type(x).__name__}")
+    if not x.is_floating_point():
+        raise TypeError(f"load_torch: the tensor {name!r} holds {x.dtype}, not floating-point numbers; convert "
+                        f"it first, e.g. with .double()")
+    if x.is_meta:
+        raise TypeError(f"load_torch: the tensor {name!r} is on the 'meta' device, which holds shapes but no "
+                        f"numbers; load or initialize the torch model's weights first")
 
 
 def load_torch(model: Module, source: object) -> Module:
@@ -118,12 +137,16 @@ def load_torch(model: Module, source: object) -> Module:
         raise TypeError(f"load_torch: expected a chainrule nn.Module to load into, got {type(model).__name__}")
     state = _state_of(source)
     tensors = group_parameters(model, "load_torch")
-    problems = _differences(_shapes(tensors), {n: tuple(t.shape) for n, t in state.items()})
+    for name in tensors:
+        if name in state:
+            _check_tensor(name, state[name])
+    problems = _differences(_shapes(tensors), state)
     if problems:
         raise ValueError(f"load_torch: cannot load into {type(model).__name__}, nothing was changed: "
-                         f"{'; '.join(problems)}")
-    numbers = {name: state[name].detach().to("cpu", torch.float64).reshape(-1).tolist() for name in tensors}
+                         f"{'; '.join(problems)} (the source must have the model's architecture: "
+                         f"nn.to_torch(model).state_dict() lists the names and shapes it needs)")
+    numbers_of = {name: state[name].detach().to("cpu", torch.float64).reshape(-1).tolist() for name in tensors}
     for name, t in tensors.items():
-        for v, x in zip(t.values, numbers[name]):
+        for v, x in zip(t.values, numbers_of[name]):
             v.data = x
     return model
