@@ -136,10 +136,16 @@ def test_load_torch_from_a_state_dict_and_from_float32():
 
 @pytest.mark.parametrize("source, message", [
     ({"weight": [[1.0, 2.0]], "bias": torch.zeros(1)}, r"the entry 'weight' must be a torch.Tensor, got list"),
-    ({"weight": torch.zeros(1, 2, dtype=torch.int64), "bias": torch.zeros(1)}, r"'weight' holds torch.int64"),
+    ({"weight": torch.zeros(1, 2, dtype=torch.int64), "bias": torch.zeros(1)},
+     r"'weight' holds torch.int64, not floating-point numbers; convert it first, e.g. with \.double\(\)"),
+    ({"weight": torch.ones(1, 2, device="meta"), "bias": torch.zeros(1)},
+     r"'weight' is on the 'meta' device, which holds shapes but no numbers"),
     ([("weight", torch.zeros(1, 2))], r"expected a torch.nn.Module or its state_dict\(\).*got list"),
+    (nn.Linear(2, 1, rng=random.Random(1)), r"got a chainrule Linear.*model.load_state_dict\(other.state_dict\(\)\)"),
+    (nn.Linear(2, 1, rng=random.Random(1)).state_dict(),
+     r"got a dict of plain numbers, a chainrule state_dict\(\).*model.load_state_dict\(state\)"),
 ])
-def test_load_torch_refuses_what_is_not_tensors(source, message):
+def test_load_torch_refuses_what_is_not_tensors_and_says_what_to_do(source, message):
     model = nn.Linear(2, 1, rng=random.Random(0))
     before = model.state_dict()
     with pytest.raises(TypeError, match=message):
@@ -161,23 +167,6 @@ def test_a_torch_model_with_layers_chainrule_lacks_is_named_as_another_architect
     assert "'1.num_batches_tracked' a single value" in message and "'1.running_mean' (2,)" in message
     assert "nn.to_torch(model).state_dict()" in message  # what to do: compare with the names the model needs
     assert ours.state_dict() == before
-
-
-@pytest.mark.parametrize("source, message", [
-    ({"weight": torch.ones(1, 2, dtype=torch.int64), "bias": torch.zeros(1)},
-     r"'weight' holds torch.int64, not floating-point numbers; convert it first, e.g. with \.double\(\)"),
-    ({"weight": torch.ones(1, 2, device="meta"), "bias": torch.zeros(1)},
-     r"'weight' is on the 'meta' device, which holds shapes but no numbers"),
-    (nn.Linear(2, 1, rng=random.Random(1)), r"got a chainrule Linear.*model.load_state_dict\(other.state_dict\(\)\)"),
-    (nn.Linear(2, 1, rng=random.Random(1)).state_dict(),
-     r"got a dict of plain numbers, a chainrule state_dict\(\).*model.load_state_dict\(state\)"),
-])
-def test_load_torch_says_what_to_do_with_what_it_cannot_take(source, message):
-    model = nn.Linear(2, 1, rng=random.Random(0))
-    before = model.state_dict()
-    with pytest.raises(TypeError, match=message):
-        nn.load_torch(model, source)
-    assert model.state_dict() == before
 
 
 def test_a_ragged_parameter_list_has_no_tensor():
