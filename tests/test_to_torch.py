@@ -13,9 +13,12 @@ import pytest
 import torch
 from hypothesis import given
 from hypothesis import strategies as st
-from torch_compare import run_both
+from torch_compare import assert_close, run_both
 
+import engine
 import nn
+from nn.shapes import flatten
+from nn.torch_bridge.naming import group_parameters
 
 F64 = torch.float64
 
@@ -171,3 +174,35 @@ def test_any_mlp_equals_its_export(nin, nouts, activation, seed, data):
     model = nn.MLP(nin, nouts, activation=activation, rng=random.Random(seed))
     x = data.draw(st.lists(st.floats(-3, 3), min_size=nin, max_size=nin), label="x")
     run_both(model, nn.to_torch(model), (torch.tensor(x, dtype=F64),))
+
+
+def test_the_exported_gpt_gives_each_blocks_attention_weights_as_chainrules_does():
+    make, (tokens,), _, _ = CASES["GPT"]
+    ours = make(random.Random(0))
+    net = nn.to_torch(ours)
+    logits, weights = ours(tokens.tolist(), need_weights=True)
+    torch_logits, torch_weights = net(tokens, need_weights=True)
+    assert_close([v.data for v in flatten(logits)], torch_logits.detach().reshape(-1), "logits")
+    assert len(torch_weights) == len(weights) == 2
+    for k, (w, t) in enumerate(zip(weights, torch_weights)):
+        assert_close([v.data for v in flatten(w)], t.detach().reshape(-1), f"weights of block {k}")
+    r = randn(len(flatten(weights[-1])), seed=9)  # gradients flow through the weights alike, too
+    engine.dot(flatten(weights[-1]), r.tolist()).backward()
+    (torch_weights[-1].reshape(-1) * r).sum().backward()
+    torch_params = dict(net.named_parameters())
+    for name, tensor in group_parameters(ours).items():
+        grad = torch_params[name].grad
+        expected = torch.zeros(tensor.shape, dtype=F64) if grad is None else grad
+        assert_close([v.grad for v in tensor.values], expected.reshape(-1), f"grad of {name!r}")
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda net: net(torch.tensor([1, 2, 3, 4, 5, 6])), r"GPT: got 6 token\(s\); the model sees 1 to block_size=5"),
+    (lambda net: net(torch.tensor([], dtype=torch.long)), r"GPT: got 0 token\(s\)"),
+    (lambda net: net.generate(0, temperature=0.0), r"GPT.generate: temperature must be > 0, got 0.0"),
+    (lambda net: net.generate(0, temperature=-1.0), r"GPT.generate: temperature must be > 0, got -1.0"),
+])
+def test_the_exported_gpt_refuses_what_chainrules_refuses(call, message):
+    net = nn.to_torch(CASES["GPT"][0](random.Random(0)))
+    with pytest.raises(ValueError, match=message):
+        call(net)

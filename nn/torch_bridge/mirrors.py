@@ -180,17 +180,27 @@ class GPT(torch.nn.Module):
             for _ in range(n_layer))
         self.lm_head = torch.nn.Linear(n_embd, vocab_size, bias=False)
 
-    def forward(self, tokens: torch.Tensor) -> torch.Tensor:
-        positions = torch.arange(tokens.shape[-1], device=tokens.device)
-        x = self.norm(self.wte(tokens) + self.wpe(positions))
+    def forward(self, tokens: torch.Tensor, need_weights: bool = False):
+        """Logits [..., seq_len, vocab]; ``need_weights=True`` adds each block's attention weights, as chainrule's."""
+        n = tokens.shape[-1] if tokens.dim() else 0
+        if not 0 < n <= self.block_size:
+            raise ValueError(f"GPT: got {n} token(s); the model sees 1 to block_size={self.block_size} positions")
+        x = self.norm(self.wte(tokens) + self.wpe(torch.arange(n, device=tokens.device)))
+        weights = []
         for block in self.blocks:
-            x = block(x)
-        return self.lm_head(x)
+            x = block(x, need_weights=need_weights)
+            if need_weights:
+                x, w = x
+                weights.append(w)
+        logits = self.lm_head(x)
+        return (logits, weights) if need_weights else logits
 
     @torch.no_grad()
     def generate(self, start: int, stop: int | None = None, *, temperature: float = 1.0,
                  rng: random.Random | None = None) -> list[int]:
         """Sample token ids after ``start`` until ``stop`` or block_size; the result leaves both out."""
+        if not temperature > 0:
+            raise ValueError(f"GPT.generate: temperature must be > 0, got {temperature!r}")
         rng = random.Random() if rng is None else rng
         tokens, out = [start], []
         ids = range(self.lm_head.out_features)
