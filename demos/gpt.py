@@ -28,7 +28,7 @@ from engine import Value
 from nn import GPT, Adam, CharTokenizer, cross_entropy, to_torch
 from nn.datasets import names
 from nn.lr_scheduler import LinearLR
-from nn.torch_bridge import gpt_config
+from nn.torch_bridge import gpt_config, require_torch
 
 SEED = 42
 STEPS = 1000
@@ -175,6 +175,17 @@ def export(model: GPT, tok: CharTokenizer, path: str) -> str:
     return path
 
 
+def check_export(path: str) -> str | None:
+    """What keeps ``--export PATH`` from working, found before training rather than after it; None if nothing."""
+    try:
+        require_torch("--export")
+    except ImportError as err:
+        return str(err)
+    if os.path.isdir(path):
+        return f"--export {path}: that is a folder; give a file name such as {os.path.join(path, 'gpt.pt')}"
+    return None
+
+
 # %% the command line
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m demos.gpt", description=__doc__.splitlines()[0])
@@ -190,6 +201,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.steps < 1 or args.samples < 0:
         parser.error("--steps must be >= 1 and --samples >= 0")
+    problem = check_export(args.export) if args.export else None
+    if problem:
+        parser.error(problem)
 
     docs, tok, model, rng = setup(args.seed)
     say = (lambda *a: None) if args.json else print

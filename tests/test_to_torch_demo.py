@@ -15,10 +15,14 @@ from nn.torch_bridge import gpt_config
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def test_export_writes_the_trained_model_for_torch(tmp_path):
-    done = subprocess.run([sys.executable, "-m", "demos.gpt", "--steps", "3", "--samples", "2", "--json",
-                           "--export", "out/gpt.pt"], cwd=tmp_path, capture_output=True, text=True, timeout=300,
+def run_python(args, cwd):
+    return subprocess.run([sys.executable, *args], cwd=cwd, capture_output=True, text=True, timeout=300,
                           env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
+
+
+def test_export_writes_the_trained_model_for_torch(tmp_path):
+    done = run_python(["-m", "demos.gpt", "--steps", "3", "--samples", "2", "--json", "--export", "out/gpt.pt"],
+                      tmp_path)
     assert done.returncode == 0, done.stderr
     assert len(json.loads(done.stdout)["losses"]) == 3  # --json still prints one JSON object and nothing else
 
@@ -33,3 +37,16 @@ def test_export_writes_the_trained_model_for_torch(tmp_path):
     tokens = tok.encode(docs[0], bos=True)[:8]
     ours = torch.tensor([[v.data for v in row] for row in model(tokens)], dtype=torch.float64)
     assert (net(torch.tensor(tokens)) - ours).abs().max().item() <= 1e-12
+
+
+def test_export_problems_are_found_before_training_not_after(tmp_path):
+    # a folder instead of a file name: refused at once, nothing trained
+    done = run_python(["-m", "demos.gpt", "--steps", "2", "--no-plot", "--export", str(tmp_path)], tmp_path)
+    assert done.returncode == 2 and "trained" not in done.stdout
+    assert f"--export {tmp_path}: that is a folder; give a file name such as {tmp_path / 'gpt.pt'}" in done.stderr
+    # without torch: the install hint at once, nothing trained
+    done = run_python(["-c", "import sys; sys.modules['torch'] = None  # as if torch were not installed\n"
+                             "from demos.gpt import main; main(['--steps', '2', '--no-plot', '--export', 'x.pt'])"],
+                      tmp_path)
+    assert done.returncode == 2 and "trained" not in done.stdout
+    assert "--export needs PyTorch, an optional extra: pip install 'chainrule[torch]'" in done.stderr

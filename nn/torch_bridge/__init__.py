@@ -31,10 +31,14 @@ if TYPE_CHECKING:
 
     from ..gpt import GPT
 
-__all__ = ["to_torch", "load_torch", "gpt_config"]
+__all__ = ["to_torch", "load_torch", "gpt_config", "require_torch"]
 
 
-def _require_torch(where: str) -> None:
+def require_torch(where: str) -> None:
+    """Raise an ImportError saying how to install PyTorch if it is missing (``where`` names what needs it).
+
+    >>> require_torch("to_torch")  # torch is installed here: nothing happens
+    """
     try:
         import torch  # noqa: F401
     except ImportError:
@@ -59,7 +63,7 @@ def to_torch(model: Module, dtype: torch.dtype | None = None) -> torch.nn.Module
     >>> to_torch(Linear(3, 2, rng=random.Random(0))).weight.shape
     torch.Size([2, 3])
     """
-    _require_torch("to_torch")
+    require_torch("to_torch")
     from .convert import to_torch as convert
 
     return convert(model, dtype)
@@ -81,7 +85,7 @@ def load_torch(model: Module, source: Any) -> Module:
     ...
     ValueError: load_torch: cannot load into Linear, nothing was changed: missing tensor(s) 'bias' (2,); ...
     """
-    _require_torch("load_torch")
+    require_torch("load_torch")
     from .convert import load_torch as load
 
     return load(model, source)
