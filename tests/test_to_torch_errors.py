@@ -197,10 +197,9 @@ def test_without_torch_the_error_says_how_to_install_it():
 
 
 def test_the_extra_the_error_names_exists_and_brings_rmsnorm():
-    import tomllib
-
-    extras = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["optional-dependencies"]
-    assert extras["torch"] == ["torch>=2.4"]  # torch.nn.RMSNorm, which the bridge builds, came in 2.4
+    # read as text: tomllib is Python 3.11+, and chainrule supports 3.10
+    extras = (ROOT / "pyproject.toml").read_text().split("[project.optional-dependencies]")[1].split("\n[")[0]
+    assert 'torch = ["torch>=2.4"]' in extras.splitlines()  # torch.nn.RMSNorm, which the bridge builds, came in 2.4
 
 
 def test_the_module_method_is_the_function():
