@@ -9,7 +9,7 @@ import torch
 
 import nn
 from demos.gpt import setup, train
-from nn import GPT
+from nn import GPT, CharTokenizer
 from nn.torch_bridge import gpt_config
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -30,6 +30,7 @@ def test_export_writes_the_trained_model_for_torch(tmp_path):
     docs, tok, model, _ = setup()
     train(model, docs, tok, steps=3)  # the same 3 steps, here: the file must hold exactly these weights
     assert checkpoint["config"] == gpt_config(model) and checkpoint["chars"] == tok.chars
+    assert CharTokenizer([checkpoint["chars"]]).chars == tok.chars  # docs/pytorch.md rebuilds the tokenizer so
     assert nn.load_torch(GPT(**checkpoint["config"]), checkpoint["state_dict"]).state_dict() == model.state_dict()
 
     net = nn.to_torch(GPT(**checkpoint["config"]))
