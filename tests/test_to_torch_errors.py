@@ -127,6 +127,12 @@ def test_load_torch_from_a_module_of_another_architecture():
         nn.load_torch(model, torch.nn.GRU(2, 3))
 
 
+def test_load_torch_takes_sparse_tensors_as_their_dense_numbers():
+    weight = torch.tensor([[0.0, 2.0, 0.0], [-1.5, 0.0, 0.0]], dtype=torch.float64)
+    ours = nn.load_torch(nn.Linear(3, 2, rng=random.Random(0)), {"weight": weight.to_sparse(), "bias": torch.ones(2)})
+    assert [[v.data for v in row] for row in ours.weight] == weight.tolist()
+
+
 def test_load_torch_from_a_state_dict_and_from_float32():
     theirs = torch.nn.Linear(3, 2)  # float32
     ours = nn.load_torch(nn.Linear(3, 2, rng=random.Random(0)), theirs.state_dict())

@@ -145,7 +145,8 @@ def load_torch(model: Module, source: object) -> Module:
         raise ValueError(f"load_torch: cannot load into {type(model).__name__}, nothing was changed: "
                          f"{'; '.join(problems)} (the source must have the model's architecture: "
                          f"nn.to_torch(model).state_dict() lists the names and shapes it needs)")
-    numbers_of = {name: state[name].detach().to("cpu", torch.float64).reshape(-1).tolist() for name in tensors}
+    numbers_of = {name: state[name].detach().to_dense().to("cpu", torch.float64).reshape(-1).tolist()
+                  for name in tensors}  # every tensor read before any Value is written: all or nothing
     for name, t in tensors.items():
         for v, x in zip(t.values, numbers_of[name]):
             v.data = x
