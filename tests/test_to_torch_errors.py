@@ -215,11 +215,33 @@ def test_the_module_method_is_the_function():
     assert torch.equal(net.weight_hh_l0, nn.to_torch(model, torch.float32).weight_hh_l0)
 
 
+TIED = r"'1.weight.0.0' is the same Value as '0.weight.0.0' \(tied weights, or one module used twice\)"
+
+
 def test_tied_weights_are_refused_not_copied_half():
     first, second = nn.Linear(2, 2, rng=random.Random(0)), nn.Linear(2, 2, rng=random.Random(1))
     second.weight = first.weight  # one list of Values in two layers
-    with pytest.raises(ValueError, match=r"unexpected tensor\(s\) '1.weight' \(2, 2\) \(a parameter list shared"):
+    with pytest.raises(ValueError, match=TIED + r"; torch would hold two copies that train apart"):
         nn.to_torch(nn.Sequential(first, second))
     second.weight = [first.weight[0], [Value(0.5), Value(0.5)]]  # one row shared
-    with pytest.raises(ValueError, match=r"the parameters of '1.weight' \(1.weight.1.0, 1.weight.1.1\) do not fill"):
+    with pytest.raises(ValueError, match=TIED):
         nn.to_torch(nn.Sequential(first, second))
+
+
+def test_one_module_used_twice_is_named_as_tied():
+    shared = nn.Linear(2, 2, rng=random.Random(0))
+    with pytest.raises(ValueError, match=r"'2.weight.0.0' is the same Value as '0.weight.0.0'"):
+        nn.to_torch(nn.Sequential(shared, nn.Tanh(), shared))
+    tanh = nn.Tanh()  # a module without parameters may be used twice: nothing to keep in step
+    net = nn.to_torch(nn.Sequential(shared, tanh, nn.Linear(2, 2, rng=random.Random(1)), tanh))
+    assert isinstance(net[3], torch.nn.Tanh)
+
+
+def test_a_builder_out_of_step_with_its_layer_is_caught_not_half_filled(monkeypatch):
+    from nn.torch_bridge.builders import BUILDERS
+
+    monkeypatch.setitem(BUILDERS, nn.Linear, lambda m, convert: torch.nn.Linear(m.in_features, m.out_features,
+                                                                                 bias=False))
+    with pytest.raises(ValueError, match=r"built for Linear does not match its parameters: missing tensor\(s\) "
+                                         r"'bias' \(2,\) \(nn.torch_bridge.builders is out of step"):
+        nn.to_torch(nn.Linear(3, 2, rng=random.Random(0)))

@@ -28,6 +28,22 @@ def _named_modules(model: Module) -> Iterator[tuple[str, Module]]:
         stack.extend(reversed(children))
 
 
+def _refuse_tied(model: Module) -> None:
+    """Refuse a Value reachable under two names: a torch module would hold two copies of it that train apart.
+
+    Every module lists its parameters under names relative to itself; prefixed with its path, one
+    Value gets one full name from every ancestor unless it is shared (tied weights, a module used twice).
+    """
+    first: dict[int, str] = {}
+    for path, m in _named_modules(model):
+        for name, p in m.named_parameters():
+            full = f"{path}.{name}" if path else name
+            if first.setdefault(id(p), full) != full:
+                raise ValueError(f"to_torch: {full!r} is the same Value as {first[id(p)]!r} (tied weights, or one "
+                                 f"module used twice); torch would hold two copies that train apart, so give each "
+                                 f"layer its own parameters")
+
+
 def _check_dtype(dtype: object) -> torch.dtype:
     if dtype is None:
         return torch.float64
@@ -85,14 +101,15 @@ def to_torch(model: Module, dtype: torch.dtype | None = None) -> torch.nn.Module
             raise _refuse(m, paths.get(id(m), "?"))
         return builder(m, convert)
 
+    _refuse_tied(model)
     tensors = group_parameters(model, "to_torch")
     with torch.random.fork_rng(devices=[]):  # torch's initializers draw numbers we overwrite: keep the user's seed
         out = convert(model).to(dtype)
     problems = _differences(_shapes(tensors), out.state_dict())
     if problems:  # a builder out of step with its layer: never hand back a half-filled module
         raise ValueError(f"to_torch: the torch module built for {type(model).__name__} does not match its "
-                         f"parameters: {'; '.join(problems)} (a parameter list shared by two layers, tied weights, "
-                         f"is listed once by named_parameters() and has no torch counterpart here)")
+                         f"parameters: {'; '.join(problems)} (nn.torch_bridge.builders is out of step with this layer: "
+                         f"please report it)")
     state = {name: torch.tensor([v.data for v in t.values], dtype=dtype).reshape(t.shape)
              for name, t in tensors.items()}
     out.load_state_dict(state, strict=True)
