@@ -12,6 +12,7 @@ import torch
 
 from ..module import Module
 from ..shapes import format_shape
+from . import mirrors
 from .builders import BUILDERS
 from .naming import ScalarTensor, group_parameters
 
@@ -53,8 +54,20 @@ def _check_dtype(dtype: object) -> torch.dtype:
     return dtype
 
 
+def _where(path: str) -> str:
+    return "the model itself" if not path else f"the module at {path!r}"
+
+
+def _check_activation(m: Module, path: str) -> None:
+    """A learner's own activation (added to nn.functional.ACTIVATIONS) has no torch function to become."""
+    name = getattr(m, "activation", None)
+    if isinstance(name, str) and name not in mirrors.ACTIVATIONS:
+        raise ValueError(f"to_torch: the activation {name!r} (of {_where(path)}) has no torch function here; "
+                         f"the bridge knows {', '.join(map(repr, mirrors.ACTIVATIONS))}")
+
+
 def _refuse(m: Module, path: str) -> TypeError:
-    where = "the model itself" if not path else f"the module at {path!r}"
+    where = _where(path)
     known = ", ".join(sorted({cls.__name__ for cls in BUILDERS}))
     subclass = [cls.__name__ for cls in BUILDERS if isinstance(m, cls)]
     hint = (f" (it subclasses {subclass[0]}, but a subclass may compute something else, so it is not taken "
@@ -99,6 +112,7 @@ def to_torch(model: Module, dtype: torch.dtype | None = None) -> torch.nn.Module
         builder = BUILDERS.get(type(m))
         if builder is None:
             raise _refuse(m, paths.get(id(m), "?"))
+        _check_activation(m, paths.get(id(m), "?"))
         return builder(m, convert)
 
     _refuse_tied(model)
