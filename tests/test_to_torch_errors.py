@@ -258,3 +258,15 @@ def test_an_activation_torch_has_no_function_for_is_refused_when_exporting(monke
         nn.to_torch(nn.MLP(2, [3, 1], activation="double", rng=random.Random(0)))
     with pytest.raises(ValueError, match=r"the activation 'double' \(of the model itself\)"):
         nn.to_torch(nn.TransformerBlock(4, 2, activation="double", rng=random.Random(0)))
+
+
+def test_load_torch_looks_inside_data_parallel_and_names_a_wrappers_prefix():
+    model = nn.MLP(2, [3, 1], rng=random.Random(0))
+    net = nn.to_torch(model)
+    back = nn.load_torch(nn.MLP(2, [3, 1], rng=random.Random(1)), torch.nn.DataParallel(net))  # 'module.' inside
+    assert back.state_dict() == model.state_dict()
+    for prefix, what in [("module.", r"DistributedDataParallel's or DataParallel's: pass ddp.module"),
+                         ("_orig_mod.", r"torch.compile\(net\)'s: pass net._orig_mod")]:
+        wrapped = {prefix + name: t for name, t in net.state_dict().items()}
+        with pytest.raises(ValueError, match=rf"every name the model needs is there after {prefix!r}, as in a {what}"):
+            nn.load_torch(nn.MLP(2, [3, 1], rng=random.Random(1)), wrapped)

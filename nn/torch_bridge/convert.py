@@ -132,8 +132,22 @@ def to_torch(model: Module, dtype: torch.dtype | None = None) -> torch.nn.Module
     return out
 
 
+# Wrappers whose state_dict() puts a prefix before the wrapped model's names: what to pass instead.
+WRAPPER_PREFIXES = {"module.": "DistributedDataParallel's or DataParallel's: pass ddp.module",
+                    "_orig_mod.": "torch.compile(net)'s: pass net._orig_mod"}
+
+
+def _wrapper_hint(needed: Mapping[str, object], given: Mapping[object, object]) -> str:
+    for prefix, what in WRAPPER_PREFIXES.items():
+        if needed and all(prefix + name in given for name in needed):
+            return f"; every name the model needs is there after {prefix!r}, as in a {what}, or its state_dict()"
+    return ""
+
+
 def _state_of(source: object) -> dict[object, object]:
     """The entries to load: a torch module's state_dict(), or a mapping of names to tensors, as given."""
+    while isinstance(source, (torch.nn.DataParallel, torch.nn.parallel.DistributedDataParallel)):
+        source = source.module  # the model inside, whose names are the model's (the wrapper adds 'module.')
     if isinstance(source, torch.nn.Module):
         return source.state_dict()
     if isinstance(source, Module):
@@ -175,7 +189,8 @@ def load_torch(model: Module, source: object) -> Module:
     if problems:
         raise ValueError(f"load_torch: cannot load into {type(model).__name__}, nothing was changed: "
                          f"{'; '.join(problems)} (the source must have the model's architecture: "
-                         f"nn.to_torch(model).state_dict() lists the names and shapes it needs)")
+                         f"nn.to_torch(model).state_dict() lists the names and shapes it needs"
+                         f"{_wrapper_hint(tensors, state)})")
     numbers_of = {name: state[name].detach().to_dense().to("cpu", torch.float64).reshape(-1).tolist()
                   for name in tensors}  # every tensor read before any Value is written: all or nothing
     for name, t in tensors.items():
