@@ -270,3 +270,11 @@ def test_load_torch_looks_inside_data_parallel_and_names_a_wrappers_prefix():
         wrapped = {prefix + name: t for name, t in net.state_dict().items()}
         with pytest.raises(ValueError, match=rf"every name the model needs is there after {prefix!r}, as in a {what}"):
             nn.load_torch(nn.MLP(2, [3, 1], rng=random.Random(1)), wrapped)
+
+
+def test_a_long_list_of_missing_tensors_is_cut_short():
+    with pytest.raises(ValueError) as err:
+        nn.load_torch(nn.MLP(2, [16, 16, 1], rng=random.Random(0)), torch.nn.Linear(2, 1))
+    message = str(err.value)
+    assert "'layers.0.neurons.3.b' a single value, and 58 more; unexpected tensor(s) 'weight' (1, 2)" in message
+    assert "layers.0.neurons.4.w" not in message and len(message) < 700

@@ -73,9 +73,10 @@ def load_torch(model: Module, source: Any) -> Module:
     """Copy the weights of a torch module (or of its ``state_dict()``) into ``model``; returns ``model``.
 
     The architectures must match: every tensor the model needs, by name and shape, must be
-    there, and nothing else.  A DataParallel or DistributedDataParallel wrapper is looked inside.  Everything is checked before anything is written, so on a
-    missing, unexpected or mis-shaped tensor the ValueError names them all and the model is
-    unchanged.
+    there, and nothing else.  Everything is checked before anything is written, so on a
+    missing, unexpected or mis-shaped tensor the ValueError names them (the first eight of
+    each kind) and the model is unchanged.  A DataParallel or DistributedDataParallel wrapper
+    is looked inside.
 
     >>> import random, torch
     >>> from nn import Linear, load_torch

@@ -85,6 +85,12 @@ def _describe(x: object) -> str:
     return format_shape(tuple(x.shape)) if isinstance(x, torch.Tensor) else f"(not a tensor: {type(x).__name__})"
 
 
+def _listed(items: list[str], separator: str = ", ", most: int = 8) -> str:
+    """The first ``most`` items, then how many more: a model of 66 tensors gives a readable error."""
+    shown = separator.join(items[:most])
+    return shown if len(items) <= most else f"{shown}, and {len(items) - most} more"
+
+
 def _differences(needed: Mapping[str, tuple[int, ...]], given: Mapping[str, object]) -> list[str]:
     """What keeps the ``given`` tensors from filling ``needed`` shapes: missing, unexpected and mis-shaped names."""
     problems = []
@@ -93,11 +99,11 @@ def _differences(needed: Mapping[str, tuple[int, ...]], given: Mapping[str, obje
     misshaped = [f"{n!r} is {_describe(given[n])} but the model's is {format_shape(s)}"
                  for n, s in needed.items() if n in given and tuple(given[n].shape) != s]
     if missing:
-        problems.append(f"missing tensor(s) {', '.join(missing)}")
+        problems.append(f"missing tensor(s) {_listed(missing)}")
     if unexpected:
-        problems.append(f"unexpected tensor(s) {', '.join(unexpected)}")
+        problems.append(f"unexpected tensor(s) {_listed(unexpected)}")
     if misshaped:
-        problems.append(f"wrong shape: {'; '.join(misshaped)}")
+        problems.append(f"wrong shape: {_listed(misshaped, '; ')}")
     return problems
 
 
