@@ -4,6 +4,7 @@
     python -m demos.gpt --steps 200 --samples 5 --no-plot
     python -m demos.gpt --eager              # build the graph every step instead of replaying it
     python -m demos.gpt --json               # one JSON object: losses, times, samples, traces
+    python -m demos.gpt --export out/gpt.pt  # also save the trained model for PyTorch (docs/pytorch.md)
 
 The model is ``nn.GPT`` with its defaults: one layer, 16-dim embeddings, 4 heads, 4,192
 parameters.  Each step reads one name wrapped in BOS ("start/end of a name") and learns to
@@ -29,9 +30,10 @@ from collections.abc import Callable
 import engine
 from demos._plots import picture, save_figure
 from engine import Value
-from nn import GPT, Adam, CharTokenizer, cross_entropy
+from nn import GPT, Adam, CharTokenizer, cross_entropy, to_torch
 from nn.datasets import names
 from nn.lr_scheduler import LinearLR
+from nn.torch_bridge import gpt_config, require_torch
 
 SEED = 42
 STEPS = 1000
@@ -171,6 +173,32 @@ def plot_attention(plt, labels: list[str], weights: list[list[float]], path: str
     return save_figure(plt, fig, path)
 
 
+# %% --export: the trained model for PyTorch, where docs/pytorch.md continues training it
+def export(model: GPT, tok: CharTokenizer, path: str) -> str:
+    """``torch.save`` of ``{'config', 'chars', 'state_dict'}``: ``nn.GPT(**config)`` is the architecture.
+
+    In torch: ``net = nn.to_torch(GPT(**c['config'])); net.load_state_dict(c['state_dict'])``;
+    back in chainrule: ``nn.load_torch(GPT(**c['config']), c['state_dict'])``.  Needs torch.
+    """
+    net = to_torch(model)  # without torch: an ImportError that says how to install it
+    import torch
+
+    os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
+    torch.save({"config": gpt_config(model), "chars": tok.chars, "state_dict": net.state_dict()}, path)
+    return path
+
+
+def check_export(path: str) -> str | None:
+    """What keeps ``--export PATH`` from working, found before training rather than after it; None if nothing."""
+    try:
+        require_torch("--export")
+    except ImportError as err:
+        return str(err)
+    if os.path.isdir(path):
+        return f"--export {path}: that is a folder; give a file name such as {os.path.join(path, 'gpt.pt')}"
+    return None
+
+
 # %% the command line
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m demos.gpt", description=__doc__.splitlines()[0])
@@ -182,9 +210,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of text")
     parser.add_argument("--no-plot", action="store_true", help="no pictures")
     parser.add_argument("--out", default="out", help="folder for the PNGs (default out)")
+    parser.add_argument("--export", metavar="PATH", help="also save the trained model for PyTorch (needs torch; "
+                        "see docs/pytorch.md)")
     args = parser.parse_args(argv)
     if args.steps < 1 or args.samples < 0:
         parser.error("--steps must be >= 1 and --samples >= 0")
+    problem = check_export(args.export) if args.export else None
+    if problem:
+        parser.error(problem)
 
     docs, tok, model, rng = setup(args.seed)
     say = (lambda *a: None) if args.json else print
@@ -196,6 +229,8 @@ def main(argv: list[str] | None = None) -> int:
     start = time.perf_counter()
     samples = sample(model, tok, rng, args.samples)
     sample_seconds = time.perf_counter() - start
+    if args.export:
+        say(f"wrote {export(model, tok, args.export)}: the trained model for PyTorch (see docs/pytorch.md)")
     if args.json:
         mode = "eager" if args.eager else "compiled"
         print(json.dumps({"steps": args.steps, "seed": args.seed, "mode": mode, "traces": traces, "losses": losses,

@@ -29,6 +29,7 @@ from .norm import Dropout, LayerNorm, RMSNorm
 from .optim import SGD, Adam, AdamW, Optimizer, RMSprop
 from .recurrent import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell
 from .tokenizer import CharTokenizer
+from .torch_bridge import load_torch, to_torch
 from .transformer import TransformerBlock
 
 __all__ = [
@@ -85,4 +86,6 @@ __all__ = [
     "RMSNorm",
     "GPT",
     "CharTokenizer",
+    "to_torch",
+    "load_torch",
 ]

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import math
 import random
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 
 from engine import Value, dot
 
@@ -24,6 +24,7 @@ from .checks import check_bool, check_count, check_real, check_size, describe, s
 from .functional import activation as _activation_fn
 from .init import check_rng, initialize, uniform_
 from .module import Module
+from .shapes import Nested
 
 __all__ = ["Neuron", "Layer", "MLP", "Linear", "Sequential", "ReLU", "Tanh", "Sigmoid"]
 
@@ -259,16 +260,27 @@ class Linear(Module):
         return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"
 
 
+def _each(module: Module, act: Callable[[Value], Value], x: Nested) -> Nested:
+    """``act`` on every number of a nested list, any depth (a conv's [channels][height][width] too), shape kept.
+
+    Plain numbers go through the layers' checked lift, so a bad entry is named.
+    """
+    if isinstance(x, Value):
+        return act(x)
+    if not isinstance(x, (list, tuple)):
+        return act(_lifted(module, [x])[0])
+    if any(isinstance(item, (list, tuple)) for item in x):
+        return [_each(module, act, item) for item in x]
+    return [act(v) for v in _lifted(module, x)]
+
+
 class _Elementwise(Module):
-    """An activation applied to each Value of a list (or to one Value)."""
+    """An activation applied to each Value of a list of any shape (or to one Value), as torch's are."""
 
     _name = "linear"
 
-    def forward(self, x: Sequence[Value] | Value) -> list[Value] | Value:
-        act = _activation_fn(self._name)
-        if isinstance(x, Value):
-            return act(x)
-        return [act(v) for v in _lifted(self, x)]
+    def forward(self, x: Nested) -> Nested:
+        return _each(self, _activation_fn(self._name), x)
 
 
 class ReLU(_Elementwise):
@@ -276,6 +288,8 @@ class ReLU(_Elementwise):
 
     >>> ReLU()([Value(-1.0), Value(2.0)])
     [Value(data=0.0, grad=0.0), Value(data=2.0, grad=0.0)]
+    >>> [[v.data for v in row] for row in ReLU()([[-1.0, 2.0], [3.0, -4.0]])]   # any shape, e.g. a feature map
+    [[0.0, 2.0], [3.0, 0.0]]
     """
 
     _name = "relu"
