@@ -29,3 +29,9 @@ def run_demo(args: list[str], cwd: Path = ROOT, timeout: float = 300) -> str:
     done = run_python(["-m", *args], cwd=cwd, timeout=timeout)
     assert done.returncode == 0, done.stderr
     return done.stdout
+
+
+def without(module: str, demo: str) -> list[str]:
+    """Arguments that run ``demo`` in an interpreter where ``import module`` fails, as where its extra is missing."""
+    code = f"import sys, runpy; sys.modules[{module!r}] = None; runpy.run_module({demo!r}, run_name='__main__')"
+    return ["-c", code]

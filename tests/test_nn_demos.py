@@ -4,16 +4,13 @@ import doctest
 import re
 
 import pytest
-from demo_runner import run_demo, run_python
+from demo_runner import ROOT, run_demo, run_python, without
 
 import demos.moons
 import demos.universal
 import demos.xor
 
-# A real interpreter in which `import matplotlib` fails, as on a machine without the plot extra.
-NO_MATPLOTLIB = (
-    "import sys, runpy; sys.modules['matplotlib'] = None; runpy.run_module('demos.moons', run_name='__main__')"
-)
+DEMOS = sorted(path.stem for path in (ROOT / "demos").glob("*.py") if not path.stem.startswith("_"))
 
 
 def test_moons_full_run_reaches_100_percent():
@@ -41,7 +38,7 @@ def test_moons_writes_a_png_and_says_where(tmp_path):
 
 
 def test_moons_without_matplotlib_prints_text_and_how_to_get_the_png(tmp_path):
-    done = run_python(["-c", NO_MATPLOTLIB, "--steps", "2", "--points", "10"], cwd=tmp_path)
+    done = run_python([*without("matplotlib", "demos.moons"), "--steps", "2", "--points", "10"], cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert "pip install chainrule[plot]" in done.stdout
     assert "'.' the model says +1" in done.stdout
@@ -73,3 +70,24 @@ def test_universal_error_falls():
 def test_demo_doctests(module):
     result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
     assert result.attempted > 0 and result.failed == 0
+
+
+@pytest.mark.parametrize("name", DEMOS)
+def test_every_demo_explains_itself_with_help_and_does_not_run(name, tmp_path):
+    done = run_python(["-m", f"demos.{name}", "--help"], cwd=tmp_path, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith(f"usage: python -m demos.{name}") and "options:" in done.stdout
+    assert done.stderr == "" and not any(tmp_path.iterdir())  # no output of a run, no files written
+
+
+def test_long_demos_show_a_tqdm_bar_where_tqdm_is_installed_and_a_plain_line_otherwise(tmp_path):
+    args = ["--layers", "2", "--steps", "8", "--points", "10"]
+    with_bar = run_python(["-m", "demos.depth", *args], cwd=tmp_path)
+    plain = run_python([*without("tqdm", "demos.depth"), *args], cwd=tmp_path)
+    assert with_bar.returncode == plain.returncode == 0, with_bar.stderr + plain.stderr
+    assert re.search(r"training the sigmoid net: 100%\|█+\| 8/8 ", with_bar.stderr), with_bar.stderr
+    assert re.findall(r"^training the (\w+) net: 8 of 8 \(100%\) in \d+\.\d s$", plain.stderr, re.M) == [
+        "sigmoid", "relu"], plain.stderr
+    assert "training the sigmoid net: 2 of 8 (25%)" in plain.stderr
+    # what the demo measured reads the same either way, on stdout
+    assert with_bar.stdout.split("total time")[0] == plain.stdout.split("total time")[0]
