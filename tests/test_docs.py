@@ -149,3 +149,10 @@ def test_demo_commands_in_the_docs_name_real_demos_and_flags(page, module, flags
     assert usage.startswith("usage: "), usage
     for flag in re.findall(r"(?<!\S)--?[a-z][\w-]*", flags):
         assert re.search(rf"(?<![\w-]){re.escape(flag)}(?![\w-])", usage), f"{page}: {module} has no {flag}"
+
+
+@pytest.mark.parametrize("page", PAGES, ids=lambda p: p.relative_to(ROOT).as_posix())
+def test_relative_links_point_at_files_that_exist(page):
+    targets = re.findall(r"\]\(([^)\s#]+)(?:#[^)]*)?\)", page.read_text(encoding="utf-8"))
+    missing = [t for t in targets if "://" not in t and not (page.parent / t).exists()]
+    assert not missing, f"{page.name} links to files that do not exist: {missing}"
