@@ -1,6 +1,6 @@
 """Why depth was hard: the gradient reaching each layer of a deep sigmoid MLP vs a deep ReLU MLP.
 
-    python -m demos.depth                # a few seconds
+    python -m demos.depth                # 10-30 s
     python -m demos.depth --layers 20 --steps 0
 
 Both networks have ``--layers`` hidden layers of 8 units on the same data (two moons).

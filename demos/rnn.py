@@ -1,6 +1,6 @@
 """Remember the first symbol: a plain RNN, an LSTM and a GRU on the same task, and the gradient reaching each step.
 
-    python -m demos.rnn                  # about half a minute
+    python -m demos.rnn                  # half a minute (two on a busy machine)
     python -m demos.rnn --steps 40 --length 8
 
 Each sequence is ``length`` symbols, +1 or -1; the label is the first one, and every later

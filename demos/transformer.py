@@ -1,6 +1,6 @@
 """A one-layer Transformer learns to reverse three tokens, and its attention map shows how.
 
-    python -m demos.transformer          # about 10 s; writes out/transformer_attention.png
+    python -m demos.transformer          # 10-20 s; writes out/transformer_attention.png
     python -m demos.transformer --steps 50 --no-plot
 
 Inputs are three tokens from {0, 1, 2, 3}; the target at position i is the token at
