@@ -6,6 +6,7 @@ import re
 import pytest
 from demo_runner import ROOT, run_demo, run_python, without
 
+import demos._progress
 import demos.moons
 import demos.universal
 import demos.xor
@@ -66,7 +67,7 @@ def test_universal_error_falls():
     assert float(re.search(r"largest error on \[-pi, pi\]: (\d+\.\d+)", out).group(1)) < 0.5
 
 
-@pytest.mark.parametrize("module", [demos.moons, demos.xor, demos.universal])
+@pytest.mark.parametrize("module", [demos.moons, demos.xor, demos.universal, demos._progress])
 def test_demo_doctests(module):
     result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
     assert result.attempted > 0 and result.failed == 0
