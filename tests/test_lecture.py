@@ -151,45 +151,48 @@ def test_tanh_expanded_into_exp_and_division():
     assert (x1.grad, w1.grad, x2.grad, w2.grad) == pytest.approx((-1.5, 1.0, 0.5, 0.0))
 
 
+# The lecture's own Neuron, Layer and MLP, written as in the lecture (plain classes, not nn's).
+class Neuron:
+    def __init__(self, nin):
+        self.w = [Value(random.uniform(-1, 1)) for _ in range(nin)]
+        self.b = Value(random.uniform(-1, 1))
+
+    def __call__(self, x):
+        act = sum((wi * xi for wi, xi in zip(self.w, x)), self.b)
+        return act.tanh()
+
+    def parameters(self):
+        return self.w + [self.b]
+
+
+class Layer:
+    def __init__(self, nin, nout):
+        self.neurons = [Neuron(nin) for _ in range(nout)]
+
+    def __call__(self, x):
+        outs = [n(x) for n in self.neurons]
+        return outs[0] if len(outs) == 1 else outs
+
+    def parameters(self):
+        return [p for neuron in self.neurons for p in neuron.parameters()]
+
+
+class MLP:
+    def __init__(self, nin, nouts):
+        sz = [nin] + nouts
+        self.layers = [Layer(sz[i], sz[i + 1]) for i in range(len(nouts))]
+
+    def __call__(self, x):
+        for layer in self.layers:
+            x = layer(x)
+        return x
+
+    def parameters(self):
+        return [p for layer in self.layers for p in layer.parameters()]
+
+
 def test_the_lectures_mlp_trains():
     random.seed(1337)
-
-    class Neuron:
-        def __init__(self, nin):
-            self.w = [Value(random.uniform(-1, 1)) for _ in range(nin)]
-            self.b = Value(random.uniform(-1, 1))
-
-        def __call__(self, x):
-            act = sum((wi * xi for wi, xi in zip(self.w, x)), self.b)
-            return act.tanh()
-
-        def parameters(self):
-            return self.w + [self.b]
-
-    class Layer:
-        def __init__(self, nin, nout):
-            self.neurons = [Neuron(nin) for _ in range(nout)]
-
-        def __call__(self, x):
-            outs = [n(x) for n in self.neurons]
-            return outs[0] if len(outs) == 1 else outs
-
-        def parameters(self):
-            return [p for neuron in self.neurons for p in neuron.parameters()]
-
-    class MLP:
-        def __init__(self, nin, nouts):
-            sz = [nin] + nouts
-            self.layers = [Layer(sz[i], sz[i + 1]) for i in range(len(nouts))]
-
-        def __call__(self, x):
-            for layer in self.layers:
-                x = layer(x)
-            return x
-
-        def parameters(self):
-            return [p for layer in self.layers for p in layer.parameters()]
-
     n = MLP(3, [4, 4, 1])
     xs = [[2.0, 3.0, -1.0], [3.0, -1.0, 0.5], [0.5, 1.0, 1.0], [1.0, 1.0, -1.0]]
     ys = [1.0, -1.0, -1.0, 1.0]
