@@ -20,6 +20,7 @@ import time
 
 import nn
 from demos._plots import picture, save_figure
+from demos._progress import progress, say
 from engine import Value, no_grad
 from nn import Adam, Conv2d, Flatten, Linear, MaxPool2d, Module, ReLU, cross_entropy
 
@@ -86,8 +87,9 @@ def accuracy(model: Module, X: list, y: list[int]) -> float:
     return right / len(y)
 
 
-def train(steps: int = 80, n_train: int = 40, seed: int = SEED, lr: float = 0.05, log=print) -> BarNet:
-    """Train a BarNet with Adam on the whole training set each step; returns the model.
+def train(steps: int = 80, n_train: int = 40, seed: int = SEED, lr: float = 0.05, log=print,
+          show_progress: bool = False) -> BarNet:
+    """Train a BarNet with Adam on the whole training set each step; returns the model (progress on stderr if asked).
 
     >>> model = train(steps=2, n_train=4, log=lambda *a: None)
     >>> model.num_parameters()
@@ -97,7 +99,7 @@ def train(steps: int = 80, n_train: int = 40, seed: int = SEED, lr: float = 0.05
     X, y = bars(n_train, seed=seed)
     model = BarNet()
     optimizer = Adam(model.parameters(), lr=lr)
-    for step in range(steps):
+    for step in progress(range(steps), "training") if show_progress else range(steps):
         loss = cross_entropy([model(image) for image in X], y)
         optimizer.zero_grad()
         loss.backward()
@@ -155,7 +157,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--steps must be >= 1 and --train >= 2")
 
     start = time.perf_counter()
-    model = train(args.steps, args.train, args.seed)
+    model = train(args.steps, args.train, args.seed, log=say, show_progress=True)
     X_test, y_test = bars(100, seed=args.seed + 1)
     print(f"accuracy on {len(y_test)} new images: {accuracy(model, X_test, y_test) * 100:.0f}%")
     filters = filter_rows(model)

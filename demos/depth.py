@@ -1,6 +1,6 @@
 """Why depth was hard: the gradient reaching each layer of a deep sigmoid MLP vs a deep ReLU MLP.
 
-    python -m demos.depth                # a few seconds
+    python -m demos.depth                # 10-30 s
     python -m demos.depth --layers 20 --steps 0
 
 Both networks have ``--layers`` hidden layers of 8 units on the same data (two moons).
@@ -19,6 +19,7 @@ import sys
 import time
 
 import nn
+from demos._progress import progress
 from engine import no_grad
 from nn import MLP, Adam, binary_cross_entropy_with_logits
 from nn.datasets import make_moons
@@ -61,11 +62,11 @@ def accuracy(model: MLP, X: list, y: list[int]) -> float:
         return sum((model(x).data > 0) == (label == 1) for x, label in zip(X, y)) / len(y)
 
 
-def train(model: MLP, X: list, y: list[int], steps: int) -> float:
-    """Adam on the whole set for ``steps`` steps; returns the final loss."""
+def train(model: MLP, X: list, y: list[int], steps: int, desc: str | None = None) -> float:
+    """Adam on the whole set for ``steps`` steps; returns the final loss (progress on stderr named ``desc``)."""
     optimizer = Adam(model.parameters(), lr=0.01)
     loss = loss_of(model, X, y)
-    for _ in range(steps):
+    for _ in progress(range(steps), desc) if desc else range(steps):
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()
@@ -110,7 +111,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.steps:
         print(f"\nafter {args.steps} steps of Adam (lr 0.01) on {args.points} moons points:")
         for act in ("sigmoid", "relu"):
-            loss = train(models[act], X, y, args.steps)
+            loss = train(models[act], X, y, args.steps, f"training the {act} net")
             print(f"{act:7s}: loss {loss:.3f}  accuracy {accuracy(models[act], X, y) * 100:.0f}%")
     print(f"total time {time.perf_counter() - start:.1f} s")
     return 0

@@ -20,6 +20,7 @@ from collections.abc import Callable
 
 import engine
 import nn
+from demos._progress import progress, say
 from engine import Value, no_grad
 from nn import MLP, hinge_loss
 from nn.datasets import make_moons
@@ -73,11 +74,13 @@ def train(
     seed: int = SEED,
     log: Callable[[str], None] | None = print,
     compiled: bool = False,
+    show_progress: bool = False,
 ) -> tuple[MLP, list[dict]]:
     """Train micrograd's moons model; returns the model and one ``{step, loss, accuracy}`` per step.
 
     The last entry (step = ``steps``) is measured after the last update.  ``compiled=True``
     traces the step once with ``engine.compile`` and replays it: the same numbers, faster.
+    ``show_progress=True`` shows a progress bar (or line) on stderr.
     """
     nn.manual_seed(seed)
     X, y = moons_data(points, seed)
@@ -85,7 +88,7 @@ def train(
     optimizer = nn.SGD(model.parameters(), lr=1.0)
     history = []
     replay = engine.compile(lambda: loss_and_scores(model, X, y)) if compiled and steps else None
-    for k in range(steps + 1):
+    for k in progress(range(steps + 1), "training") if show_progress else range(steps + 1):
         if k == steps:  # the final score, after the last update: no backward needed
             with no_grad():
                 loss, accuracy = loss_and_accuracy(model, X, y)
@@ -186,7 +189,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--steps must be >= 0 and --points >= 2")
 
     start = time.perf_counter()
-    model, history = train(args.steps, args.points, args.seed, compiled=args.compiled)
+    model, history = train(args.steps, args.points, args.seed, log=say, compiled=args.compiled, show_progress=True)
     trained = time.perf_counter() - start
     print(f"trained {model.num_parameters()} parameters for {args.steps} steps in {trained:.1f} s "
           f"(final accuracy {history[-1]['accuracy'] * 100:.1f}%)")

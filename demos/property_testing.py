@@ -1,6 +1,7 @@
 """Property-testing gradients: Hypothesis finds a custom op's wrong derivative, then the fix passes.
 
-    python -m demos.property_testing
+    python -m demos.property_testing                 # a few seconds
+    python -m demos.property_testing --programs 50   # a shorter check of the fix
 
 We add an op, smooth_abs(a) = sqrt(a^2 + 1) (|a| without the kink), with the classic
 chain-rule slip in its derivative: d sqrt(u)/du = 1 / (2 sqrt u), forgetting du/da = 2a.
@@ -9,10 +10,13 @@ differences, and the first program that fails is shrunk to the smallest one that
 fails.  Then we fix the one line and run the same property on a few hundred programs.
 """
 
+import argparse
 import math
+import sys
 
-from hypothesis import find, given, settings
+from hypothesis import find, given, seed, settings
 
+from demos._progress import progress
 from engine import OPS, GradcheckError, gradcheck, register_op
 from engine.strategies import Program, programs
 
@@ -52,28 +56,43 @@ def find_the_bug() -> tuple[Program, str]:
 
 
 # %% 2. The fix: d sqrt(a^2 + 1)/da = (1 / (2 sqrt(a^2 + 1))) * 2a = a / out.
-def check_the_fix(n_programs: int = 300) -> None:
-    """Define the right smooth_abs and run the gradcheck property on ``n_programs`` random programs."""
+def check_the_fix(n_programs: int = 300, batches: int = 1, show_progress: bool = False) -> None:
+    """Define the right smooth_abs and run the gradcheck property on ``n_programs`` random programs.
+
+    The programs are drawn in ``batches`` runs of the property, each with its own fixed seed
+    (so progress can be shown between them, and every run draws the same programs).
+    """
     define_smooth_abs(lambda out, a: (a / out,))
+    sizes = [n_programs // batches + (k < n_programs % batches) for k in range(batches)]
+    for k in progress(range(batches), "checking the fix", unit="batch") if show_progress else range(batches):
 
-    @settings(SEARCH, max_examples=n_programs)
-    @given(programs(n_inputs=2, max_nodes=6, ops=OPS_UNDER_TEST))
-    def test_gradients(program):
-        assert gradcheck(program, program.values())
+        @seed(k)
+        @settings(SEARCH, max_examples=sizes[k], derandomize=False)
+        @given(programs(n_inputs=2, max_nodes=6, ops=OPS_UNDER_TEST))
+        def test_gradients(program):
+            assert gradcheck(program, program.values())
 
-    test_gradients()
+        test_gradients()
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m demos.property_testing", description=__doc__.splitlines()[0])
+    parser.add_argument("--programs", type=int, default=300, help="random programs to check the fix on (default 300)")
+    args = parser.parse_args(argv)
+    if args.programs < 1:
+        parser.error("--programs must be >= 1")
+
+    print("Hypothesis draws programs that use smooth_abs until gradcheck rejects one, then shrinks it...", flush=True)
     program, message = find_the_bug()
-    print("Hypothesis found a program whose gradients are wrong, and shrank it to:\n")
+    print("\nHypothesis found a program whose gradients are wrong, and shrank it to:\n")
     print(program)
     print("\ngradcheck says:\n")
-    print(message)
-    check_the_fix(300)
-    print("\nAfter the fix: gradcheck passes on 300 random programs using smooth_abs.")
+    print(message, flush=True)
+    check_the_fix(args.programs, batches=min(10, args.programs), show_progress=True)
+    print(f"\nAfter the fix: gradcheck passes on {args.programs} random programs using smooth_abs.")
     OPS.pop("smooth_abs")
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

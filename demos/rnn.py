@@ -1,6 +1,6 @@
 """Remember the first symbol: a plain RNN, an LSTM and a GRU on the same task, and the gradient reaching each step.
 
-    python -m demos.rnn                  # about 20 s
+    python -m demos.rnn                  # half a minute (two on a busy machine)
     python -m demos.rnn --steps 40 --length 8
 
 Each sequence is ``length`` symbols, +1 or -1; the label is the first one, and every later
@@ -24,6 +24,7 @@ import sys
 import time
 
 import nn
+from demos._progress import progress
 from engine import Value, no_grad
 from nn import Adam, Linear, Module, binary_cross_entropy_with_logits
 
@@ -75,12 +76,13 @@ class Classifier(Module):
         return self.head(outputs[-1])[0]
 
 
-def train(kind: str, steps: int, length: int, batch: int = 20, hidden: int = 4, seed: int = SEED) -> Classifier:
-    """Adam on a fresh batch of sequences every step; returns the trained model."""
+def train(kind: str, steps: int, length: int, batch: int = 20, hidden: int = 4, seed: int = SEED,
+          show_progress: bool = False) -> Classifier:
+    """Adam on a fresh batch of sequences every step; returns the trained model (progress on stderr if asked)."""
     nn.manual_seed(seed)
     model = Classifier(kind, hidden)
     optimizer = Adam(model.parameters(), lr=0.05)
-    for step in range(steps):
+    for step in progress(range(steps), f"training the {kind}") if show_progress else range(steps):
         X, y = sequences(batch, length, seed=1000 + step)
         loss = binary_cross_entropy_with_logits([model(x) for x in X], y)
         optimizer.zero_grad()
@@ -124,7 +126,7 @@ def main(argv: list[str] | None = None) -> int:
     X_test, y_test = sequences(200, args.length, seed=args.seed + 1)
     grads = {}
     for kind in MODELS:
-        model = train(kind, args.steps, args.length, seed=args.seed)
+        model = train(kind, args.steps, args.length, seed=args.seed, show_progress=True)
         acc = accuracy(model, X_test, y_test)
         grads[kind] = gradient_per_step(model, X_test[:20], y_test[:20])
         print(f"{kind:4s} accuracy {acc * 100:5.1f}%   ({model.num_parameters()} parameters)")
@@ -132,6 +134,11 @@ def main(argv: list[str] | None = None) -> int:
     print("   t " + "".join(f"{kind:>11s}" for kind in MODELS))
     for t in range(args.length):
         print(f"{t + 1:4d} " + "".join(f"{grads[kind][t] / grads[kind][-1]:11.1e}" for kind in MODELS))
+    relative = [g / grads["RNN"][-1] for g in grads["RNN"]]
+    smallest = min(range(args.length), key=relative.__getitem__)
+    at_step_1 = ", ".join(f"{kind} {grads[kind][0] / grads[kind][-1]:.1e}" for kind in MODELS)
+    print(f"\ngradient reaching step 1: {at_step_1}; the RNN's smallest: {relative[smallest]:.1e} "
+          f"(step {smallest + 1})")
     print(f"total time {time.perf_counter() - start:.1f} s")
     return 0
 

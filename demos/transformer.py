@@ -1,6 +1,6 @@
 """A one-layer Transformer learns to reverse three tokens, and its attention map shows how.
 
-    python -m demos.transformer          # about 10 s; writes out/transformer_attention.png
+    python -m demos.transformer          # 10-20 s; writes out/transformer_attention.png
     python -m demos.transformer --steps 50 --no-plot
 
 Inputs are three tokens from {0, 1, 2, 3}; the target at position i is the token at
@@ -24,6 +24,7 @@ import time
 
 import nn
 from demos._plots import picture, save_figure
+from demos._progress import progress, say
 from engine import no_grad
 from nn import Adam, Embedding, Linear, Module, TransformerBlock, cross_entropy
 
@@ -78,14 +79,18 @@ def accuracy(model: Reverser, pairs: list) -> float:
     return right / len(pairs)
 
 
-def train(steps: int = 100, batch: int = 16, seed: int = SEED, log=print) -> tuple[Reverser, list, list]:
-    """Adam on random batches of the training sequences; returns (model, train set, test set)."""
+def train(steps: int = 100, batch: int = 16, seed: int = SEED, log=print,
+          show_progress: bool = False) -> tuple[Reverser, list, list]:
+    """Adam on random batches of the training sequences; returns (model, train set, test set).
+
+    ``show_progress=True`` shows a progress bar (or line) on stderr.
+    """
     nn.manual_seed(seed)
     rng = random.Random(seed)
     train_set, test_set = split(seed)
     model = Reverser()
     optimizer = Adam(model.parameters(), lr=0.02)
-    for step in range(steps):
+    for step in progress(range(steps), "training") if show_progress else range(steps):
         chosen = rng.sample(train_set, min(batch, len(train_set)))
         scores = [s for tokens, _ in chosen for s in model(tokens)]
         targets = [t for _, target in chosen for t in target]
@@ -132,7 +137,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--steps must be >= 1")
 
     start = time.perf_counter()
-    model, train_set, test_set = train(args.steps, seed=args.seed)
+    model, train_set, test_set = train(args.steps, seed=args.seed, log=say, show_progress=True)
     print(f"accuracy (all 3 tokens right): train {accuracy(model, train_set) * 100:.0f}%, "
           f"unseen test sequences {accuracy(model, test_set) * 100:.0f}%")
     tokens = next(t for t, _ in test_set if len(set(t)) == LENGTH)  # three different tokens: easy to read

@@ -15,6 +15,7 @@ import sys
 import time
 
 import nn
+from demos._progress import progress, say
 from demos.moons import PLOT_HINT, load_pyplot, save_figure
 from engine import no_grad
 from nn import MLP, Adam, mse_loss
@@ -22,8 +23,11 @@ from nn.datasets import sine
 
 
 # %% training
-def train(steps: int = 500, hidden: int = 16, points: int = 40, seed: int = 0, log=print) -> tuple[MLP, list[float]]:
+def train(steps: int = 500, hidden: int = 16, points: int = 40, seed: int = 0, log=print,
+          show_progress: bool = False) -> tuple[MLP, list[float]]:
     """Fit ``MLP(1, [hidden, 1], activation='tanh')`` to sin(x); returns the model and the loss per step.
+
+    ``show_progress=True`` shows a progress bar (or line) on stderr.
 
     >>> model, losses = train(steps=30, hidden=4, points=10, log=None)
     >>> losses[-1] < losses[0]
@@ -34,7 +38,7 @@ def train(steps: int = 500, hidden: int = 16, points: int = 40, seed: int = 0, l
     model = MLP(1, [hidden, 1], activation="tanh")
     optimizer = Adam(model.parameters(), lr=0.02)
     losses = []
-    for k in range(steps):
+    for k in progress(range(steps), "training") if show_progress else range(steps):
         loss = mse_loss([model(x) for x in X], y)
         optimizer.zero_grad()
         loss.backward()
@@ -77,7 +81,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--steps must be >= 1")
 
     start = time.perf_counter()
-    model, _ = train(args.steps, args.hidden)
+    model, _ = train(args.steps, args.hidden, log=say, show_progress=True)
     print(f"largest error on [-pi, pi]: {max_error(model):.4f}  ({time.perf_counter() - start:.1f} s)")
     if not args.no_plot:
         plt = load_pyplot()

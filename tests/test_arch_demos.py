@@ -2,11 +2,9 @@
 
 import doctest
 import re
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
+from demo_runner import run_demo, run_python
 
 import demos._plots
 import demos.cnn
@@ -14,18 +12,9 @@ import demos.depth
 import demos.rnn
 import demos.transformer
 
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def run(args, cwd=ROOT):
-    done = subprocess.run([sys.executable, "-m", *args], cwd=cwd, capture_output=True, text=True, timeout=300,
-                          env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
-    assert done.returncode == 0, done.stderr
-    return done.stdout
-
 
 def test_cnn_learns_bars_and_its_filters_turn_vertical_and_horizontal(tmp_path):
-    out = run(["demos.cnn", "--steps", "40"], cwd=tmp_path)
+    out = run_demo(["demos.cnn", "--steps", "40"], cwd=tmp_path)
     assert int(re.search(r"accuracy on 100 new images: (\d+)%", out).group(1)) >= 90
     kinds = re.findall(r"^filter \d \((vertical|horizontal) line detector\):$", out, re.M)
     assert sorted(kinds) == ["horizontal", "vertical"]
@@ -36,7 +25,7 @@ def test_cnn_learns_bars_and_its_filters_turn_vertical_and_horizontal(tmp_path):
 
 
 def test_rnn_plain_rnn_gradient_vanishes_and_gated_ones_learn():
-    out = run(["demos.rnn", "--steps", "60", "--length", "10"])
+    out = run_demo(["demos.rnn", "--steps", "60", "--length", "10"])
     acc = {k: float(v) for k, v in re.findall(r"^(RNN|LSTM|GRU) +accuracy +(\d+\.\d)%", out, re.M)}
     assert acc["RNN"] <= 70 and acc["GRU"] >= 95 and acc["LSTM"] >= 95, out
     rows = re.findall(r"^ +(\d+) +(\S+) +(\S+) +(\S+)$", out, re.M)
@@ -47,7 +36,7 @@ def test_rnn_plain_rnn_gradient_vanishes_and_gated_ones_learn():
 
 
 def test_depth_sigmoid_gradients_vanish_relu_ones_do_not():
-    out = run(["demos.depth", "--layers", "8", "--steps", "30", "--points", "20"])
+    out = run_demo(["demos.depth", "--layers", "8", "--steps", "30", "--points", "20"])
     ratios = dict(re.findall(r"^(sigmoid|relu) *: the first layer gets (\S+) times", out, re.M))
     assert float(ratios["sigmoid"]) < 1e-3 < 0.1 < float(ratios["relu"])
     assert len(re.findall(r"^ +(\d+|out) +\d\.\d\de[+-]\d\d ", out, re.M)) == 9  # 8 hidden layers and the output
@@ -56,7 +45,7 @@ def test_depth_sigmoid_gradients_vanish_relu_ones_do_not():
 
 
 def test_transformer_learns_to_reverse_and_attends_to_the_mirror_position(tmp_path):
-    out = run(["demos.transformer", "--steps", "60"], cwd=tmp_path)
+    out = run_demo(["demos.transformer", "--steps", "60"], cwd=tmp_path)
     train_acc, test_acc = map(int, re.search(r"train (\d+)%, unseen test sequences (\d+)%", out).groups())
     assert train_acc == 100 and test_acc >= 90
     tokens, predicted = re.search(r"input (\[.*?\]) -> output (\[.*?\])", out).groups()
@@ -71,7 +60,7 @@ def test_bad_arguments_are_refused():
     for args, message in [(["demos.cnn", "--steps", "0"], "--steps must be >= 1"),
                           (["demos.rnn", "--length", "1"], "--length >= 2"),
                           (["demos.depth", "--layers", "0"], "--layers must be >= 1")]:
-        done = subprocess.run([sys.executable, "-m", *args], cwd=ROOT, capture_output=True, text=True)
+        done = run_python(["-m", *args])
         assert done.returncode == 2 and message in done.stderr
 
 

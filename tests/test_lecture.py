@@ -151,9 +151,7 @@ def test_tanh_expanded_into_exp_and_division():
     assert (x1.grad, w1.grad, x2.grad, w2.grad) == pytest.approx((-1.5, 1.0, 0.5, 0.0))
 
 
-# The lecture's own MLP, written as in the lecture (module level: one class each).
-
-
+# The lecture's own Neuron, Layer and MLP, written as in the lecture (plain classes, not nn's).
 class Neuron:
     def __init__(self, nin):
         self.w = [Value(random.uniform(-1, 1)) for _ in range(nin)]

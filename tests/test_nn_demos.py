@@ -2,32 +2,21 @@
 
 import doctest
 import re
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
+from demo_runner import ROOT, run_demo, run_python, without
 
+import demos._progress
 import demos.moons
 import demos.universal
 import demos.xor
 
-ROOT = Path(__file__).resolve().parent.parent
-# A real interpreter in which `import matplotlib` fails, as on a machine without the plot extra.
-NO_MATPLOTLIB = (
-    "import sys, runpy; sys.modules['matplotlib'] = None; runpy.run_module('demos.moons', run_name='__main__')"
-)
-
-
-def run(args, cwd=ROOT):
-    done = subprocess.run([sys.executable, *args], cwd=cwd, capture_output=True, text=True, timeout=300)
-    assert done.returncode == 0, done.stderr
-    return done.stdout
+DEMOS = sorted(path.stem for path in (ROOT / "demos").glob("*.py") if not path.stem.startswith("_"))
 
 
 def test_moons_full_run_reaches_100_percent():
     # micrograd's exact setup: 100 points, 100 steps.  The one full run the suite keeps.
-    out = run(["-m", "demos.moons", "--text"])
+    out = run_demo(["demos.moons", "--text"])
     assert re.search(r"^final  loss 0\.0\d+  accuracy 100\.0%$", out, re.M), out
     assert "trained 337 parameters for 100 steps" in out
     assert re.search(r"^step   0  loss .* accuracy", out, re.M) and re.search(r"^total time \d+\.\d s$", out, re.M)
@@ -39,7 +28,7 @@ def test_moons_full_run_reaches_100_percent():
 
 
 def test_moons_writes_a_png_and_says_where(tmp_path):
-    out = run(["-m", "demos.moons", "--steps", "3", "--points", "20"], cwd=tmp_path)
+    out = run_demo(["demos.moons", "--steps", "3", "--points", "20"], cwd=tmp_path)
     png = tmp_path / "out" / "moons.png"
     assert f"wrote the decision boundary to {png}" in out
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
@@ -50,8 +39,7 @@ def test_moons_writes_a_png_and_says_where(tmp_path):
 
 
 def test_moons_without_matplotlib_prints_text_and_how_to_get_the_png(tmp_path):
-    done = subprocess.run([sys.executable, "-c", NO_MATPLOTLIB, "--steps", "2", "--points", "10"],
-                          cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    done = run_python([*without("matplotlib", "demos.moons"), "--steps", "2", "--points", "10"], cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert "pip install chainrule[plot]" in done.stdout
     assert "'.' the model says +1" in done.stdout
@@ -59,28 +47,48 @@ def test_moons_without_matplotlib_prints_text_and_how_to_get_the_png(tmp_path):
 
 
 def test_moons_no_plot_and_bad_arguments(tmp_path):
-    out = run(["-m", "demos.moons", "--steps", "1", "--points", "8", "--no-plot"], cwd=tmp_path)
+    out = run_demo(["demos.moons", "--steps", "1", "--points", "8", "--no-plot"], cwd=tmp_path)
     assert "final" in out and "wrote" not in out and "|" not in out
-    done = subprocess.run([sys.executable, "-m", "demos.moons", "--points", "1"], cwd=ROOT,
-                          capture_output=True, text=True)
+    done = run_python(["-m", "demos.moons", "--points", "1"], cwd=tmp_path)
     assert done.returncode == 2 and "--points >= 2" in done.stderr
 
 
 def test_xor_neuron_fails_and_mlp_succeeds():
-    out = run(["-m", "demos.xor"])
+    out = run_demo(["demos.xor"])
     neuron = int(re.search(r"^one neuron: +(\d+)%", out, re.M).group(1))
     assert neuron <= 75
     assert re.search(r"^MLP\(2, \[4, 1\]\): 100% of the points right$", out, re.M)
 
 
 def test_universal_error_falls():
-    out = run(["-m", "demos.universal", "--steps", "120", "--no-plot"])
+    out = run_demo(["demos.universal", "--steps", "120", "--no-plot"])
     errors = [float(e) for e in re.findall(r"mean squared error (\d+\.\d+)", out)]
     assert len(errors) == 4 and errors[-1] < errors[0] / 10
     assert float(re.search(r"largest error on \[-pi, pi\]: (\d+\.\d+)", out).group(1)) < 0.5
 
 
-@pytest.mark.parametrize("module", [demos.moons, demos.xor, demos.universal])
+@pytest.mark.parametrize("module", [demos.moons, demos.xor, demos.universal, demos._progress])
 def test_demo_doctests(module):
     result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
     assert result.attempted > 0 and result.failed == 0
+
+
+@pytest.mark.parametrize("name", DEMOS)
+def test_every_demo_explains_itself_with_help_and_does_not_run(name, tmp_path):
+    done = run_python(["-m", f"demos.{name}", "--help"], cwd=tmp_path, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith(f"usage: python -m demos.{name}") and "options:" in done.stdout
+    assert done.stderr == "" and not any(tmp_path.iterdir())  # no output of a run, no files written
+
+
+def test_long_demos_show_a_tqdm_bar_where_tqdm_is_installed_and_a_plain_line_otherwise(tmp_path):
+    args = ["--layers", "2", "--steps", "8", "--points", "10"]
+    with_bar = run_python(["-m", "demos.depth", *args], cwd=tmp_path)
+    plain = run_python([*without("tqdm", "demos.depth"), *args], cwd=tmp_path)
+    assert with_bar.returncode == plain.returncode == 0, with_bar.stderr + plain.stderr
+    assert re.search(r"training the sigmoid net: 100%\|█+\| 8/8 ", with_bar.stderr), with_bar.stderr
+    assert re.findall(r"^training the (\w+) net: 8 of 8 \(100%\) in \d+\.\d s$", plain.stderr, re.M) == [
+        "sigmoid", "relu"], plain.stderr
+    assert "training the sigmoid net: 2 of 8 (25%)" in plain.stderr
+    # what the demo measured reads the same either way, on stdout
+    assert with_bar.stdout.split("total time")[0] == plain.stdout.split("total time")[0]
