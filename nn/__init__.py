@@ -10,17 +10,26 @@ here carries over, and micrograd's ``Neuron``, ``Layer`` and ``MLP`` keep their 
 337
 """
 
-from . import datasets
-from .attention import Embedding, MultiHeadAttention, MultiheadAttention, TransformerBlock, scaled_dot_product_attention
+from . import datasets, lr_scheduler, utils
+from .attention import (
+    Embedding,
+    KVCache,
+    MultiHeadAttention,
+    MultiheadAttention,
+    TransformerBlock,
+    scaled_dot_product_attention,
+)
 from .conv import AvgPool2d, Conv1d, Conv2d, Flatten, MaxPool2d
 from .functional import log_softmax, logsumexp, softmax
+from .gpt import GPT
 from .init import default_rng, kaiming_uniform_, manual_seed, uniform_, xavier_uniform_
 from .layers import MLP, Layer, Linear, Neuron, ReLU, Sequential, Sigmoid, Tanh
 from .losses import binary_cross_entropy_with_logits, cross_entropy, hinge_loss, mse_loss
 from .module import LoadResult, Module
-from .norm import Dropout, LayerNorm
-from .optim import SGD, Adam, Optimizer
+from .norm import Dropout, LayerNorm, RMSNorm
+from .optim import SGD, Adam, AdamW, Optimizer, RMSprop
 from .recurrent import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell
+from .tokenizer import CharTokenizer
 
 __all__ = [
     "Module",
@@ -40,6 +49,10 @@ __all__ = [
     "Optimizer",
     "SGD",
     "Adam",
+    "AdamW",
+    "RMSprop",
+    "lr_scheduler",
+    "utils",
     "datasets",
     "softmax",
     "log_softmax",
@@ -67,4 +80,8 @@ __all__ = [
     "MultiheadAttention",
     "MultiHeadAttention",
     "TransformerBlock",
+    "KVCache",
+    "RMSNorm",
+    "GPT",
+    "CharTokenizer",
 ]

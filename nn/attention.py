@@ -3,8 +3,9 @@
 A sequence of tokens is a list of vectors, ``[seq_len][embed_dim]``, with no batch
 dimension.  ``scaled_dot_product_attention`` is the formula, ``MultiheadAttention`` adds
 the learned projections and heads, and ``TransformerBlock`` wraps attention and a small MLP
-in residual connections and layer norms.  Attention weights come back on request, so a
-demo can print who looks at whom.
+in residual connections and norms.  Attention weights come back on request, so a
+demo can print who looks at whom.  A ``KVCache`` keeps the keys and values of the tokens
+seen so far, so a model that writes one token at a time does not recompute them.
 
 >>> from engine import Value
 >>> q = [[1.0, 0.0]]                       # one query
@@ -32,11 +33,11 @@ from .functional import softmax
 from .init import check_rng, xavier_uniform_
 from .layers import Linear, _check_size
 from .module import Module
-from .norm import Dropout, LayerNorm
+from .norm import Dropout, LayerNorm, RMSNorm
 from .shapes import Nested, expect_shape, flatten, values
 
 __all__ = ["Embedding", "scaled_dot_product_attention", "MultiheadAttention", "MultiHeadAttention",
-           "TransformerBlock"]
+           "TransformerBlock", "KVCache"]
 
 Vector = list[Value]
 
@@ -138,6 +139,34 @@ def scaled_dot_product_attention(query: Nested, key: Nested, value: Nested, attn
     return (outputs, weights) if need_weights else outputs
 
 
+class KVCache:
+    """The projected keys and values of every token one attention layer has seen, for incremental decoding.
+
+    Pass the same cache to each call: ``MultiheadAttention(x, kv_cache=cache)`` projects the new
+    tokens' keys and values, appends them here, and lets the new queries attend to all of them.
+    Writing one token at a time this way gives the same numbers as one forward over the whole
+    sequence, without recomputing the old tokens.  ``len(cache)`` is how many tokens it holds.
+
+    >>> cache = KVCache()
+    >>> len(cache), cache
+    (0, KVCache(0 tokens))
+    """
+
+    def __init__(self) -> None:
+        self.keys: list[Vector] = []
+        self.values: list[Vector] = []
+
+    def __len__(self) -> int:
+        return len(self.keys)
+
+    def reset(self) -> None:
+        """Forget every token (start a new sequence)."""
+        self.keys, self.values = [], []
+
+    def __repr__(self) -> str:
+        return f"KVCache({len(self)} tokens)"
+
+
 class MultiheadAttention(Module):
     """Attention with learned projections, split into ``num_heads`` heads that each attend on their own.
 
@@ -153,6 +182,10 @@ class MultiheadAttention(Module):
     or None with ``need_weights=False``.  As in torch.nn.MultiheadAttention, True in a
     boolean ``attn_mask`` means the position may NOT be attended to (the opposite of
     ``scaled_dot_product_attention``'s convention).
+
+    ``kv_cache=KVCache()`` (self-attention only) appends the new tokens' keys and values to the
+    cache and attends over everything in it; with ``is_causal=True`` new token i sits at
+    position ``len(cache) + i`` and sees the cached tokens and the new ones up to itself.
 
     >>> mha = MultiheadAttention(4, num_heads=2, rng=random.Random(0))
     >>> out, w = mha([[1.0, 0.0, 0.0, 0.0], [0.0, 1.0, 0.0, 0.0]])
@@ -186,20 +219,27 @@ class MultiheadAttention(Module):
 
     def forward(self, query: Nested, key: Nested | None = None, value: Nested | None = None,
                 need_weights: bool = True, attn_mask: Nested | None = None, average_attn_weights: bool = True,
-                is_causal: bool = False):
+                is_causal: bool = False, kv_cache: KVCache | None = None):
         where, e = "MultiheadAttention", self.embed_dim
         n_q, _ = expect_shape(f"{where}: query", query, (None, e), ("target_len", "embed_dim"))
-        key = query if key is None else key
-        value = key if value is None else value
-        n_k, _ = expect_shape(f"{where}: key", key, (None, e), ("source_len", "embed_dim"))
-        expect_shape(f"{where}: value", value, (n_k, e), ("source_len", "embed_dim"))
-        allowed = None
-        if attn_mask is not None:
-            _check_mask(where, attn_mask, n_q, n_k)
-            allowed = [[not m for m in row] for row in attn_mask]
-        q = self._project(values(query), range(0, e))
-        k = self._project(values(key), range(e, 2 * e))
-        v = self._project(values(value), range(2 * e, 3 * e))
+        if kv_cache is not None:
+            q, k, v = self._cached_projections(query, key, value, attn_mask, kv_cache)
+            n_k = len(k)
+            past = n_k - n_q
+            allowed = [[j <= past + i for j in range(n_k)] for i in range(n_q)] if is_causal else None
+            is_causal = False
+        else:
+            key = query if key is None else key
+            value = key if value is None else value
+            n_k, _ = expect_shape(f"{where}: key", key, (None, e), ("source_len", "embed_dim"))
+            expect_shape(f"{where}: value", value, (n_k, e), ("source_len", "embed_dim"))
+            allowed = None
+            if attn_mask is not None:
+                _check_mask(where, attn_mask, n_q, n_k)
+                allowed = [[not m for m in row] for row in attn_mask]
+            q = self._project(values(query), range(0, e))
+            k = self._project(values(key), range(e, 2 * e))
+            v = self._project(values(value), range(2 * e, 3 * e))
         heads, head_weights = [], []
         for h in range(self.num_heads):
             cut = slice(h * self.head_dim, (h + 1) * self.head_dim)
@@ -219,6 +259,20 @@ class MultiheadAttention(Module):
         averaged = [[engine.sum([w[i][j] for w in head_weights]) * scale for j in range(n_k)] for i in range(n_q)]
         return output, averaged
 
+    def _cached_projections(self, query: Nested, key: object, value: object, attn_mask: object,
+                            cache: KVCache) -> tuple[list[Vector], list[Vector], list[Vector]]:
+        """The new tokens' queries, and every key and value in the cache once the new ones are appended."""
+        if not isinstance(cache, KVCache):
+            raise TypeError(f"MultiheadAttention: kv_cache must be a KVCache, got {type(cache).__name__}")
+        if key is not None or value is not None or attn_mask is not None:
+            raise ValueError("MultiheadAttention: kv_cache is for self-attention: give only the query (the new "
+                             "tokens), no key, value or attn_mask")
+        e, xs = self.embed_dim, values(query)
+        q = self._project(xs, range(0, e))
+        cache.keys.extend(self._project(xs, range(e, 2 * e)))
+        cache.values.extend(self._project(xs, range(2 * e, 3 * e)))
+        return q, cache.keys, cache.values
+
     def extra_repr(self) -> str:
         return f"embed_dim={self.embed_dim}, num_heads={self.num_heads}"
 
@@ -226,8 +280,11 @@ class MultiheadAttention(Module):
 MultiHeadAttention = MultiheadAttention  # the name the course uses; PyTorch spells it MultiheadAttention
 
 
+NORMS = {"layernorm": LayerNorm, "rmsnorm": RMSNorm}  # TransformerBlock's norm= choices
+
+
 class TransformerBlock(Module):
-    """One Transformer layer: self-attention and an MLP, each with a residual connection and a layer norm.
+    """One Transformer layer: self-attention and an MLP, each with a residual connection and a norm.
 
     NB: torch.nn.TransformerEncoderLayer (its argument and submodule names), without a batch.
     With ``norm_first=False`` (PyTorch's default, the original Transformer)::
@@ -241,8 +298,12 @@ class TransformerBlock(Module):
         x = x + dropout2(linear2(dropout(activation(linear1(norm2(x))))))
 
     ``causal=True`` lets token i attend only to tokens 0..i.  ``dim_feedforward`` defaults to
-    4 * d_model.  ``forward(src, need_weights=False)`` returns the new sequence, or
+    4 * d_model.  ``norm`` is ``'layernorm'`` (PyTorch's) or ``'rmsnorm'`` (GPT-style), with
+    eps ``layer_norm_eps``; ``norm_affine=False`` gives the norms no learned scale or shift.
+    ``bias=False`` leaves out every bias (attention, MLP and norms).
+    ``forward(src, need_weights=False, kv_cache=None)`` returns the new sequence, or
     ``(output, weights)`` with the attention weights ``[seq_len][seq_len]`` (averaged over heads).
+    With a ``KVCache`` (causal blocks) ``src`` is only the new tokens: see ``MultiheadAttention``.
 
     >>> block = TransformerBlock(4, nhead=2, dim_feedforward=8, rng=random.Random(0))
     >>> out, w = block([[1.0, 0.0, 0.0, 0.0], [0.0, 1.0, 0.0, 0.0]], need_weights=True)
@@ -252,7 +313,8 @@ class TransformerBlock(Module):
 
     def __init__(self, d_model: int, nhead: int, dim_feedforward: int | None = None, dropout: float = 0.0,
                  activation: str = "relu", layer_norm_eps: float = 1e-5, norm_first: bool = False,
-                 causal: bool = False, bias: bool = True, *, rng: random.Random | None = None):
+                 causal: bool = False, bias: bool = True, norm: str = "layernorm", norm_affine: bool = True,
+                 *, rng: random.Random | None = None):
         self.d_model = _check_size("TransformerBlock", "d_model", d_model)
         dim_feedforward = 4 * d_model if dim_feedforward is None else dim_feedforward
         self.dim_feedforward = _check_size("TransformerBlock", "dim_feedforward", dim_feedforward)
@@ -264,13 +326,14 @@ class TransformerBlock(Module):
         self.linear1 = Linear(d_model, dim_feedforward, bias=bias, rng=rng)
         self.dropout = Dropout(dropout, rng=rng)
         self.linear2 = Linear(dim_feedforward, d_model, bias=bias, rng=rng)
-        self.norm1 = LayerNorm(d_model, eps=layer_norm_eps, bias=bias)
-        self.norm2 = LayerNorm(d_model, eps=layer_norm_eps, bias=bias)
+        self.norm = norm
+        self.norm1 = _make_norm(norm, d_model, layer_norm_eps, norm_affine, bias)
+        self.norm2 = _make_norm(norm, d_model, layer_norm_eps, norm_affine, bias)
         self.dropout1 = Dropout(dropout, rng=rng)
         self.dropout2 = Dropout(dropout, rng=rng)
 
-    def _attend(self, x: list[Vector], need_weights: bool) -> tuple[list[Vector], list | None]:
-        out, weights = self.self_attn(x, need_weights=need_weights, is_causal=self.causal)
+    def _attend(self, x: list[Vector], need_weights: bool, kv_cache: KVCache | None) -> tuple[list[Vector], list]:
+        out, weights = self.self_attn(x, need_weights=need_weights, is_causal=self.causal, kv_cache=kv_cache)
         return self.dropout1(out), weights
 
     def _feed_forward(self, x: list[Vector]) -> list[Vector]:
@@ -283,22 +346,30 @@ class TransformerBlock(Module):
             out.append(self.linear2(self.dropout(hidden)))
         return self.dropout2(out)
 
-    def forward(self, src: Nested, need_weights: bool = False):
+    def forward(self, src: Nested, need_weights: bool = False, kv_cache: KVCache | None = None):
         expect_shape("TransformerBlock", src, (None, self.d_model), ("seq_len", "d_model"))
         x = values(src)
         if self.norm_first:
-            attended, weights = self._attend(self.norm1(x), need_weights)
+            attended, weights = self._attend(self.norm1(x), need_weights, kv_cache)
             x = _add(x, attended)
             x = _add(x, self._feed_forward(self.norm2(x)))
         else:
-            attended, weights = self._attend(x, need_weights)
+            attended, weights = self._attend(x, need_weights, kv_cache)
             x = self.norm1(_add(x, attended))
             x = self.norm2(_add(x, self._feed_forward(x)))
         return (x, weights) if need_weights else x
 
     def extra_repr(self) -> str:
         return (f"d_model={self.d_model}, nhead={self.self_attn.num_heads}, dim_feedforward={self.dim_feedforward}, "
-                f"norm_first={self.norm_first}, causal={self.causal}")
+                f"norm_first={self.norm_first}, causal={self.causal}, norm={self.norm!r}")
+
+
+def _make_norm(norm: str, d_model: int, eps: float, affine: bool, bias: bool) -> Module:
+    if norm == "rmsnorm":
+        return RMSNorm(d_model, eps=eps, elementwise_affine=affine)
+    if norm == "layernorm":
+        return LayerNorm(d_model, eps=eps, elementwise_affine=affine, bias=bias)
+    raise ValueError(f"TransformerBlock: norm must be one of {', '.join(map(repr, NORMS))}, got {norm!r}")
 
 
 def _add(a: list[Vector], b: list[Vector]) -> list[Vector]:

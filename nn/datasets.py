@@ -1,4 +1,4 @@
-"""Small toy datasets made in code (no downloads): moons, circles, XOR, spirals and a sine curve.
+"""Small datasets: toy ones made in code (moons, circles, XOR, spirals, a sine curve) and a list of names.
 
 Each returns ``(X, y)`` as plain lists: ``X`` a list of feature lists (``[x1, x2]``, or
 ``[x]`` for ``sine``) and ``y`` a list of class indices (or of floats for ``sine``).
@@ -8,16 +8,20 @@ random source, which ``nn.manual_seed`` seeds.
 >>> X, y = make_moons(4, noise=0.0, seed=0)
 >>> len(X), sorted(y)
 (4, [0, 0, 1, 1])
+
+``names()`` reads the 32,033 first names shipped inside the package (``nn/data/names.txt``,
+makemore's file, MIT licence; its provenance is in ``nn/data/README.md``): no download.
 """
 
 from __future__ import annotations
 
 import math
 import random
+from importlib import resources
 
 from .init import default_rng
 
-__all__ = ["make_moons", "make_circles", "xor", "spirals", "sine"]
+__all__ = ["make_moons", "make_circles", "xor", "spirals", "sine", "names"]
 
 Points = list[list[float]]
 
@@ -141,3 +145,18 @@ def sine(
     rng = _rng(seed, "sine")
     xs = _linspace(low, high, n_samples)
     return [[x] for x in xs], [math.sin(x) + (rng.gauss(0.0, noise) if noise else 0.0) for x in xs]
+
+
+def names() -> list[str]:
+    """The 32,033 lowercase first names of makemore's ``names.txt``, in the file's order.
+
+    Read from the copy shipped inside the package (``nn/data/names.txt``; its source and
+    MIT licence are in ``nn/data/README.md`` beside it).  A new list every call, so
+    shuffling it is safe.
+
+    >>> words = names()
+    >>> len(words), words[:3], max(map(len, words))
+    (32033, ['emma', 'olivia', 'ava'], 15)
+    """
+    text = resources.files(__package__).joinpath("data", "names.txt").read_text(encoding="utf-8")
+    return [line.strip() for line in text.splitlines() if line.strip()]

@@ -1,15 +1,18 @@
-"""Layer normalization and dropout: the two layers a Transformer wraps around attention and its MLP.
+"""Normalization (LayerNorm, RMSNorm) and dropout: the layers a Transformer wraps around attention and its MLP.
 
 >>> from engine import Value
 >>> norm = LayerNorm(3)
 >>> [round(v.data, 4) for v in norm([1.0, 2.0, 3.0])]    # mean 0, variance 1 (biased, as in PyTorch)
 [-1.2247, 0.0, 1.2247]
+>>> [round(v.data, 4) for v in RMSNorm(2)([3.0, 4.0])]   # divided by sqrt(mean of squares) = sqrt(12.5)
+[0.8485, 1.1314]
 """
 
 from __future__ import annotations
 
 import numbers
 import random
+import sys
 
 import engine
 from engine import Value, dot
@@ -19,10 +22,35 @@ from .layers import _check_size
 from .module import Module
 from .shapes import Nested, format_shape, shape
 
-__all__ = ["LayerNorm", "Dropout"]
+__all__ = ["LayerNorm", "RMSNorm", "Dropout"]
 
 
-class LayerNorm(Module):
+class _LastDimNorm(Module):
+    """What LayerNorm and RMSNorm share: the checks, and normalizing every vector along the last dimension."""
+
+    def _setup(self, normalized_shape: int | tuple[int], eps: float) -> None:
+        where = type(self).__name__
+        if isinstance(normalized_shape, (tuple, list)) and len(normalized_shape) == 1:
+            normalized_shape = normalized_shape[0]
+        self.normalized_shape = _check_size(where, "normalized_shape (the vector length)", normalized_shape)
+        if isinstance(eps, bool) or not isinstance(eps, numbers.Real) or not eps > 0:
+            raise ValueError(f"{where}: eps must be a number > 0, got {eps!r}")
+        self.eps = float(eps)
+
+    def forward(self, x: Nested) -> list:
+        dims = shape(x, type(self).__name__)
+        if not dims or dims[-1] != self.normalized_shape:
+            raise ValueError(f"{type(self).__name__}: expected an input whose last dimension is normalized_shape="
+                             f"{self.normalized_shape}, got shape {format_shape(dims)}")
+        return self._each_vector(x, len(dims))
+
+    def _each_vector(self, x: list, rank: int) -> list:
+        if rank > 1:
+            return [self._each_vector(row, rank - 1) for row in x]
+        return self._normalize(x)
+
+
+class LayerNorm(_LastDimNorm):
     """Normalize each vector to mean 0 and variance 1, then scale by ``weight`` and shift by ``bias``.
 
     NB: torch.nn.LayerNorm(normalized_shape) with an int: it works on the last dimension,
@@ -37,25 +65,11 @@ class LayerNorm(Module):
 
     def __init__(self, normalized_shape: int | tuple[int], eps: float = 1e-5, elementwise_affine: bool = True,
                  bias: bool = True):
-        if isinstance(normalized_shape, (tuple, list)) and len(normalized_shape) == 1:
-            normalized_shape = normalized_shape[0]
-        self.normalized_shape = _check_size("LayerNorm", "normalized_shape (the vector length)", normalized_shape)
-        if isinstance(eps, bool) or not isinstance(eps, numbers.Real) or not eps > 0:
-            raise ValueError(f"LayerNorm: eps must be a number > 0, got {eps!r}")
-        self.eps = float(eps)
+        self._setup(normalized_shape, eps)
         self.weight = [Value(1.0) for _ in range(normalized_shape)] if elementwise_affine else None
         self.bias = [Value(0.0) for _ in range(normalized_shape)] if elementwise_affine and bias else None
 
-    def forward(self, x: Nested) -> list:
-        dims = shape(x, "LayerNorm")
-        if not dims or dims[-1] != self.normalized_shape:
-            raise ValueError(f"LayerNorm: expected an input whose last dimension is normalized_shape="
-                             f"{self.normalized_shape}, got shape {format_shape(dims)}")
-        return self._normalize(x, len(dims))
-
-    def _normalize(self, x: list, rank: int) -> list:
-        if rank > 1:
-            return [self._normalize(row, rank - 1) for row in x]
+    def _normalize(self, x: list) -> list:
         n = self.normalized_shape
         mean = engine.sum(x) * (1.0 / n)
         centered = [xi - mean for xi in x]
@@ -66,6 +80,36 @@ class LayerNorm(Module):
         if self.bias is not None:
             out = [o + b for o, b in zip(out, self.bias)]
         return out
+
+    def extra_repr(self) -> str:
+        return f"({self.normalized_shape},), eps={self.eps}, elementwise_affine={self.weight is not None}"
+
+
+class RMSNorm(_LastDimNorm):
+    """Divide each vector by its root mean square, then scale by ``weight`` (if learned).
+
+    NB: torch.nn.RMSNorm(normalized_shape, eps, elementwise_affine).  For a vector x of n
+    numbers: y_i = x_i / sqrt(mean of x_j**2 + eps) * weight_i.  Unlike LayerNorm it does
+    not subtract the mean, so it is cheaper; GPT-style models use it.  ``eps=None`` is the
+    float epsilon (2.2e-16), as in PyTorch for float64; ``weight`` starts at 1, and
+    ``elementwise_affine=False`` leaves it out (no parameters at all).
+
+    >>> norm = RMSNorm(2, eps=1e-5, elementwise_affine=False)
+    >>> norm
+    RMSNorm((2,), eps=1e-05, elementwise_affine=False)
+    >>> [round(v.data, 6) for v in norm([[1.0, 1.0], [0.0, 2.0]])[1]]
+    [0.0, 1.41421]
+    """
+
+    def __init__(self, normalized_shape: int | tuple[int], eps: float | None = None, elementwise_affine: bool = True):
+        self._setup(normalized_shape, sys.float_info.epsilon if eps is None else eps)
+        self.weight = [Value(1.0) for _ in range(self.normalized_shape)] if elementwise_affine else None
+
+    def _normalize(self, x: list) -> list:
+        inv_rms = (dot(x, x) * (1.0 / self.normalized_shape) + self.eps) ** -0.5
+        if self.weight is None:
+            return [xi * inv_rms for xi in x]
+        return [xi * inv_rms * w for xi, w in zip(x, self.weight)]
 
     def extra_repr(self) -> str:
         return f"({self.normalized_shape},), eps={self.eps}, elementwise_affine={self.weight is not None}"
