@@ -40,15 +40,19 @@ def committed(script: Path):
 
 
 def texts(nb) -> list[tuple[int, str]]:
-    """What each code cell printed or showed as text, where that text is the same on every run."""
+    """What each code cell printed or showed as text, where that text is the same on every run.
+
+    A cell's printed text arrives in chunks that depend on timing, so it is joined first.
+    """
     shown = []
     for index, cell in enumerate(nb.cells):
         if cell.cell_type != "code":
             continue
+        printed = "".join(out.text for out in cell.outputs if out.output_type == "stream")
+        if printed:
+            shown.append((index, printed))
         for out in cell.outputs:
-            if out.output_type == "stream":
-                shown.append((index, out.text))
-            elif out.output_type == "execute_result":
+            if out.output_type == "execute_result":
                 text = out.data.get("text/plain", "")
                 if " at 0x" not in text and not text.startswith("<Figure"):  # object ids differ run to run
                     shown.append((index, text))
