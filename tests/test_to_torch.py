@@ -210,3 +210,13 @@ def test_the_exported_gpt_refuses_what_chainrules_refuses(call, message):
     net = nn.to_torch(CASES["GPT"][0](random.Random(0)))
     with pytest.raises(ValueError, match=message):
         call(net)
+
+
+@pytest.mark.parametrize("activation", sorted(set(nn.functional.activation_names()) - {"linear"}))
+def test_every_activation_the_engine_ships_exports_with_the_same_numbers(activation):
+    # Inputs kept positive for log and sqrt; softplus above torch's own cut-off of 20 is included.
+    make = lambda r: nn.Layer(3, 2, activation=activation, rng=r)  # noqa: E731
+    ours = make(random.Random(0))
+    for w in ours.parameters():
+        w.data = abs(w.data) + 0.1
+    run_both(ours, nn.to_torch(ours), (torch.tensor([0.5, 25.0, 1.5], dtype=F64),))

@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 import torch
 
-from .. import attention, conv, gpt, layers, norm, recurrent
+from .. import attention, conv, gpt, layers, norm, recurrent, transformer
 from ..module import Module
 from . import gpt_config, mirrors
 
@@ -115,7 +115,7 @@ def _with_children(shell: torch.nn.Module, m: Module, convert: Convert) -> torch
     return shell
 
 
-def _transformer_block(m: attention.TransformerBlock, convert: Convert) -> torch.nn.Module:
+def _transformer_block(m: transformer.TransformerBlock, convert: Convert) -> torch.nn.Module:
     shell = mirrors.TransformerBlock(m.d_model, m.self_attn.num_heads, m.dim_feedforward, activation=m.activation,
                                      norm_first=m.norm_first, causal=m.causal, norm=m.norm)
     return _with_children(shell, m, convert)
@@ -156,6 +156,6 @@ BUILDERS: dict[type, Callable[[Module, Convert], torch.nn.Module]] = {
     norm.RMSNorm: _rms_norm,
     norm.Dropout: _dropout,
     attention.MultiheadAttention: _attention,
-    attention.TransformerBlock: _transformer_block,
+    transformer.TransformerBlock: _transformer_block,
     gpt.GPT: _gpt,
 }

@@ -59,7 +59,7 @@ def _where(path: str) -> str:
 
 
 def _check_activation(m: Module, path: str) -> None:
-    """A learner's own activation (added to nn.functional.ACTIVATIONS) has no torch function to become."""
+    """A learner's own activation (an op added with engine.register_op) has no torch function to become."""
     name = getattr(m, "activation", None)
     if isinstance(name, str) and name not in mirrors.ACTIVATIONS:
         raise ValueError(f"to_torch: the activation {name!r} (of {_where(path)}) has no torch function here; "

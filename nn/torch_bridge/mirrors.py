@@ -18,8 +18,18 @@ import torch
 
 __all__ = ["ACTIVATIONS", "Neuron", "Layer", "MLP", "MultiheadAttention", "TransformerBlock", "GPT", "causal_mask"]
 
-# chainrule's activation names (nn.functional.ACTIVATIONS) and the torch functions that match them.
-ACTIVATIONS = {"relu": torch.relu, "tanh": torch.tanh, "sigmoid": torch.sigmoid, "linear": None}
+def _softplus(x: torch.Tensor) -> torch.Tensor:
+    # log(1 + e^x) with no threshold: torch's F.softplus returns x itself above 20, chainrule does not.
+    return torch.logaddexp(x, torch.zeros_like(x))
+
+
+# chainrule's activations (nn.functional.activation_names(): 'linear' and every one-input op the
+# engine ships) and the torch functions that compute the same numbers and gradients.
+ACTIVATIONS = {
+    "relu": torch.relu, "tanh": torch.tanh, "sigmoid": torch.sigmoid, "softplus": _softplus,
+    "neg": torch.neg, "abs": torch.abs, "exp": torch.exp, "log": torch.log, "sqrt": torch.sqrt,
+    "sin": torch.sin, "cos": torch.cos, "detach": torch.Tensor.detach, "linear": None,
+}
 
 
 def _act(name: str, x: torch.Tensor) -> torch.Tensor:
