@@ -106,7 +106,7 @@ class Neuron(Module):
             _bad_input(self, x, self.nin)
         try:
             out = dot(self.w, x) + self.b
-        except (TypeError, OverflowError):
+        except (TypeError, ValueError, OverflowError):
             _lifted(self, x)  # off the fast path: raises the error naming the input and this neuron
             raise
         act = self._act

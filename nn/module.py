@@ -342,17 +342,6 @@ class Module:
         self.load_state_dict(saving.state_of(document), strict=strict)
         return self
 
-    def to_torch(self, dtype: Any = None) -> Any:
-        """This model as a ``torch.nn.Module`` holding the same numbers: ``nn.to_torch(self, dtype)`` (needs torch).
-
-        >>> import random
-        >>> from nn import Linear
-        >>> Linear(3, 2, rng=random.Random(0)).to_torch()
-        Linear(in_features=3, out_features=2, bias=True)
-        """
-        from .torch_bridge import to_torch
-        return to_torch(self, dtype)
-
     # --- printing --------------------------------------------------------------------
 
     def extra_repr(self) -> str:

@@ -32,10 +32,7 @@ FLAGS = doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
 
 # Pages owned by other branches whose snippets did not run yet when this test was written.
 # strict: the day a page runs, its entry fails the suite and must be deleted here.
-KNOWN_BROKEN = {
-    "docs/rendering.md": "uses `o` and `engine.sum` without defining them (views branch fixes it)",
-    "docs/stepping.md": "`s.run_to(x1)` prints a Step the page does not show (stepper branch fixes it)",
-}
+KNOWN_BROKEN: dict[str, str] = {}
 
 
 @dataclass

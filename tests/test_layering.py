@@ -129,18 +129,13 @@ def test_no_import_cycles_in_engine_or_nn():
     )
 
 
-# engine.strategies.mlps imports nn inside the strategy (to build MLPs for property tests): the one
-# known exception, owned outside this test; listed here so a new one fails, and so does a fixed one.
-KNOWN_UPWARD = {"engine.strategies": {"nn"}}
-
-
 def test_engine_never_imports_nn():
     upward = {
         name: {t for t in targets if t.split(".")[0] == "nn"}
         for name, targets in import_graph().items()
         if name.split(".")[0] == "engine"
     }
-    assert {name: t for name, t in upward.items() if t} == KNOWN_UPWARD
+    assert {name: t for name, t in upward.items() if t} == {}
 
 
 @pytest.mark.parametrize("name", sorted(modules()))

@@ -210,7 +210,7 @@ def test_the_extra_the_error_names_exists_and_brings_rmsnorm():
 
 def test_the_module_method_is_the_function():
     model = nn.GRU(2, 3, rng=random.Random(0))
-    net = model.to_torch(dtype=torch.float32)
+    net = nn.to_torch(model, dtype=torch.float32)
     assert isinstance(net, torch.nn.GRU) and net.weight_ih_l0.dtype == torch.float32
     assert torch.equal(net.weight_hh_l0, nn.to_torch(model, torch.float32).weight_hh_l0)
 
@@ -252,7 +252,7 @@ def test_an_activation_torch_has_no_function_for_is_refused_when_exporting(monke
     from nn.functional import activation_names
     from nn.torch_bridge import mirrors
 
-    assert set(mirrors.ACTIVATIONS) == set(activation_names())  # every activation chainrule ships has its torch function
+    assert set(mirrors.ACTIVATIONS) == set(activation_names())  # every activation chainrule ships maps to torch
     with engine.scoped_op("double", lambda a: 2 * a, lambda out, a: (2.0,)):  # a learner's own activation
         with pytest.raises(ValueError, match=r"to_torch: the activation 'double' \(of the module at 'layers.0'\) "
                                              r"has no torch function here; the bridge knows 'relu', 'tanh'"):
