@@ -148,8 +148,21 @@ def test_demo_commands_in_the_docs_name_real_demos_and_flags(page, module, flags
         assert re.search(rf"(?<![\w-]){re.escape(flag)}(?![\w-])", usage), f"{page}: {module} has no {flag}"
 
 
+def relative_links(page) -> list[str]:
+    """The targets of the page's Markdown links that are not web addresses, anchors dropped."""
+    targets = re.findall(r"\]\(([^)\s#]+)(?:#[^)]*)?\)", page.read_text(encoding="utf-8"))
+    return [t for t in targets if "://" not in t]
+
+
 @pytest.mark.parametrize("page", PAGES, ids=lambda p: p.relative_to(ROOT).as_posix())
 def test_relative_links_point_at_files_that_exist(page):
-    targets = re.findall(r"\]\(([^)\s#]+)(?:#[^)]*)?\)", page.read_text(encoding="utf-8"))
-    missing = [t for t in targets if "://" not in t and not (page.parent / t).exists()]
+    missing = [t for t in relative_links(page) if not (page.parent / t).exists()]
     assert not missing, f"{page.name} links to files that do not exist: {missing}"
+
+
+def test_readme_links_every_docs_page_and_the_course():
+    # A page the README does not link is a page a new user never finds.
+    linked = {(ROOT / t).resolve() for t in relative_links(ROOT / "README.md")}
+    pages = [*sorted((ROOT / "docs").glob("*.md")), ROOT / "course" / "README.md"]
+    unlinked = [p.relative_to(ROOT).as_posix() for p in pages if p.resolve() not in linked]
+    assert not unlinked, f"README.md does not link {unlinked}"
