@@ -88,24 +88,26 @@ def train(
     optimizer = nn.SGD(model.parameters(), lr=1.0)
     history = []
     replay = engine.compile(lambda: loss_and_scores(model, X, y)) if compiled and steps else None
-    for k in progress(range(steps + 1), "training") if show_progress else range(steps + 1):
-        if k == steps:  # the final score, after the last update: no backward needed
-            with no_grad():
-                loss, accuracy = loss_and_accuracy(model, X, y)
-        else:
-            optimizer.zero_grad()
-            if replay is not None:  # forward + backward replayed as straight-line Python, no Values built
-                loss_data, scores = replay()
-                loss, accuracy = Value(loss_data), accuracy_of(scores, y)
-            else:
-                loss, accuracy = loss_and_accuracy(model, X, y)
-                loss.backward()
-            optimizer.lr = 1.0 - 0.9 * k / 100  # micrograd's decay (for 100 steps: from 1.0 to 0.109)
-            optimizer.step()
+
+    def record(k: int, loss: Value, accuracy: float) -> None:
         history.append({"step": k, "loss": loss.data, "accuracy": accuracy})
         if log and (k % 10 == 0 or k >= steps - 1):
             label = "final" if k == steps else f"step {k:3d}"
             log(f"{label}  loss {loss.data:.4f}  accuracy {accuracy * 100:5.1f}%")
+
+    for k in progress(range(steps), "training") if show_progress else range(steps):
+        optimizer.zero_grad()
+        if replay is not None:  # forward + backward replayed as straight-line Python, no Values built
+            loss_data, scores = replay()
+            loss, accuracy = Value(loss_data), accuracy_of(scores, y)
+        else:
+            loss, accuracy = loss_and_accuracy(model, X, y)
+            loss.backward()
+        optimizer.lr = 1.0 - 0.9 * k / 100  # micrograd's decay (for 100 steps: from 1.0 to 0.109)
+        optimizer.step()
+        record(k, loss, accuracy)
+    with no_grad():  # the final score, after the last update: no backward needed
+        record(steps, *loss_and_accuracy(model, X, y))
     return model, history
 
 

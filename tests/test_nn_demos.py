@@ -53,6 +53,15 @@ def test_moons_no_plot_and_bad_arguments(tmp_path):
     assert done.returncode == 2 and "--points >= 2" in done.stderr
 
 
+def test_moons_progress_counts_the_steps_it_was_asked_for(tmp_path):
+    # The final score after the last update is not a training step: 4 steps are "4 of 4", not "5 of 5".
+    done = run_python([*without("tqdm", "demos.moons"), "--steps", "4", "--points", "8", "--no-plot"], cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert re.search(r"^training: 4 of 4 \(100%\) in \d+\.\d s$", done.stderr, re.M), done.stderr
+    assert "trained" in done.stdout and "for 4 steps" in done.stdout
+    assert re.findall(r"^(step +\d+|final) ", done.stdout, re.M) == ["step   0", "step   3", "final"]
+
+
 def test_xor_neuron_fails_and_mlp_succeeds():
     out = run_demo(["demos.xor"])
     neuron = int(re.search(r"^one neuron: +(\d+)%", out, re.M).group(1))
