@@ -26,7 +26,7 @@ def browser():
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
-        pytest.fail("these tests need Playwright: pip install -e '.[test,playwright]' (no browser download needed)")
+        pytest.fail("these tests need Playwright: pip install -e '.[test,browser]' (no browser download needed)")
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         yield chromium
