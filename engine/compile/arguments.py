@@ -17,7 +17,7 @@ import operator
 from collections.abc import Callable
 from itertools import count
 
-from ..value import Read, Value
+from ..value import Read, Value, node_name
 
 __all__ = ["TracedInt", "TracedFloat", "shape_and_numbers", "rebuild"]
 
@@ -197,7 +197,7 @@ def _walk(x: object, key: list, found: list, values: dict, where: str) -> None:
 def _walk_value(x: Value, key: list, found: list, values: dict, where: str) -> None:
     if not x.is_leaf:
         raise ValueError(
-            f"compile: argument {where} holds a computed Value ({x!r}); pass leaves (inputs, "
+            f"compile: argument {where} holds a computed Value (node {node_name(x)!r}, {x!r}); pass leaves (inputs, "
             "parameters) or numbers, and compute inside the compiled function"
         )
     first = values.setdefault(id(x), len(found))

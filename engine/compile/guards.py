@@ -18,7 +18,7 @@ import math
 import operator
 from typing import NamedTuple
 
-from ..value import Value
+from ..value import Value, node_name
 
 __all__ = ["Guard", "guards_from_reads", "same", "first_failing"]
 
@@ -94,7 +94,7 @@ def guards_from_reads(reads: list, index: dict, traced: list[float]) -> list[Gua
             if isinstance(read.detail[1], Value):
                 other = index[read.detail[1]]
         elif kind not in RECOMPUTE:
-            raise TypeError(f"compile: cannot guard a read of kind {kind!r} (node {read.node!r})")
+            raise TypeError(f"compile: cannot guard a read of kind {kind!r} (node {node_name(read.node)!r})")
         guards.append(Guard(kind, position, read.detail, other, expected))
     return guards
 
