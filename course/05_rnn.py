@@ -85,6 +85,11 @@ for kind in ("RNN", "LSTM", "GRU"):
     results[kind] = accuracy(models[kind], X_test, y_test)
     print(f"{kind:4s}: {results[kind]:.0%} on new sequences ({models[kind].num_parameters()} parameters)")
 
+# %% [markdown]
+# The same measurement after training. The gated models learned to carry the first symbol, and
+# the gradient reaching every step stays within about ten times the last step's; the plain RNN's falls by many
+# orders of magnitude, so nothing tells its weights how to keep the first symbol.
+
 # %%
 after = {kind: gradient_per_step(models[kind], X_test[:20], y_test[:20]) for kind in models}
 plt.figure(figsize=(6, 3.5))
@@ -95,7 +100,7 @@ plt.ylabel("|dL/dx_t| / |dL/dx_last|")
 plt.title("gradient reaching each step, after training")
 plt.legend()
 plt.show()
-print("smallest relative gradient at step 1:", {k: f"{g[0] / g[-1]:.1e}" for k, g in after.items()})
+print("gradient at step 1 relative to the last step:", {k: f"{g[0] / g[-1]:.1e}" for k, g in after.items()})
 
 # %% [markdown]
 # ## Exercises
