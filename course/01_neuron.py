@@ -142,14 +142,15 @@ print("steps with tanh:   ", [round(b - a, 4) for a, b in zip(bent, bent[1:])])
 # Each exercise has a check to run. The solutions are in `01_neuron_solutions.ipynb`.
 #
 # **1.1** Write `leaky(v)`: $x$ for $x > 0$ and $0.1x$ otherwise, using only Value operations
-# (hint: `v.relu()` and arithmetic). The check compares your gradients with central differences.
+# (hint: `v.relu()` and arithmetic). The check compares your values with leaky ReLU's
+# and your gradients with central differences.
 
 # %%
 def leaky(v):
     ...  # your code here
 
 
-check_gradients(leaky, 1.5, -2.0)
+check_gradients(leaky, 1.5, -2.0, expected=lambda x: x if x > 0 else 0.1 * x)
 
 # %% [markdown]
 # **1.2** Write `neuron_out(x)`: the lecture neuron's output for inputs `x1 = x`, `x2 = 0` (the same

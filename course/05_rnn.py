@@ -14,6 +14,7 @@
 
 # %%
 # Setup: make the repository importable when chainrule is not installed (harmless when it is).
+import math
 import pathlib
 import sys
 
@@ -124,14 +125,19 @@ check_true(w_hh is not ... and influence(w_hh) > 0.1, "the first input still mov
 # %% [markdown]
 # **5.2** Write `gru_step(x, h, z_bias)`: a one-unit GRU-style update with only an update gate,
 # $z = \sigma(x + z_{bias})$, $h' = z \cdot h + (1 - z) \cdot \tanh(x)$, for Values. The check runs
-# gradcheck on all three inputs.
+# gradcheck on all three inputs and compares your values with the update on plain numbers.
 
 # %%
 def gru_step(x, h, z_bias):
     ...  # your code here
 
 
-check_gradients(gru_step, [0.3, -0.2, 1.0], [-1.5, 0.7, -0.4])
+def gru_on_floats(x, h, z_bias):  # the same update on plain numbers, to check your values
+    z = 1 / (1 + math.exp(-(x + z_bias)))
+    return z * h + (1 - z) * math.tanh(x)
+
+
+check_gradients(gru_step, [0.3, -0.2, 1.0], [-1.5, 0.7, -0.4], expected=gru_on_floats)
 
 # %% [markdown]
 # **5.3** Why does the LSTM's curve stay flat? In one sentence, store your answer in `why`; the
