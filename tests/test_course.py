@@ -9,6 +9,7 @@ is run again.  The solutions notebooks must pass every exercise check.
 from __future__ import annotations
 
 import importlib.util
+import re
 from pathlib import Path
 
 import pytest
@@ -104,7 +105,11 @@ def test_notebook_runs_in_a_fresh_kernel_and_prints_what_it_shows(script):
         assert checks and all(text.startswith("✓") for text in checks), checks
 
 
-def test_every_chapter_links_the_api_pages():
+def test_every_chapter_links_the_api_pages_and_the_links_resolve():
     for chapter in CHAPTERS:
         text = chapter.read_text(encoding="utf-8")
         assert "../docs/" in text, f"{chapter.name} links no API page"
+        markdown = "\n".join(line for line in text.splitlines() if line.startswith("#"))  # not the code
+        targets = re.findall(r"\]\(([^)\s#]+)(?:#[^)]*)?\)", markdown)
+        missing = [t for t in targets if "://" not in t and not (COURSE / t).exists()]
+        assert not missing, f"{chapter.name} links to files that do not exist: {missing}"
