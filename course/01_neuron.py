@@ -127,24 +127,30 @@ for x in ([1.0, 2.0], [-0.5, 3.0], [4.0, -1.0]):
 
 # %% [markdown]
 # Put a `tanh` between them and no single linear layer can match it any more: the outputs bend.
+# Walk the input in equal steps, x, 2x, 3x, 4x: a linear layer's output would change by the same
+# amount at every step; with tanh between, the steps are not equal.
 
 # %%
-bent = [second([h.tanh() for h in first(x)])[0].data for x in ([1.0, 2.0], [2.0, 4.0], [4.0, 8.0])]
-print("doubling the input with tanh between:", [round(v, 4) for v in bent], "(a line would add equal steps)")
+walk = [[1.0 * k, 2.0 * k] for k in range(1, 5)]
+linear = [second(first(x))[0].data for x in walk]
+bent = [second([h.tanh() for h in first(x)])[0].data for x in walk]
+print("steps without tanh:", [round(b - a, 4) for a, b in zip(linear, linear[1:])])
+print("steps with tanh:   ", [round(b - a, 4) for a, b in zip(bent, bent[1:])])
 
 # %% [markdown]
 # ## Exercises
 # Each exercise has a check to run. The solutions are in `01_neuron_solutions.ipynb`.
 #
 # **1.1** Write `leaky(v)`: $x$ for $x > 0$ and $0.1x$ otherwise, using only Value operations
-# (hint: `v.relu()` and arithmetic). The check compares your gradients with central differences.
+# (hint: `v.relu()` and arithmetic). The check compares your values with leaky ReLU's
+# and your gradients with central differences.
 
 # %%
 def leaky(v):
     ...  # your code here
 
 
-check_gradients(leaky, 1.5, -2.0)
+check_gradients(leaky, 1.5, -2.0, expected=lambda x: x if x > 0 else 0.1 * x)
 
 # %% [markdown]
 # **1.2** Write `neuron_out(x)`: the lecture neuron's output for inputs `x1 = x`, `x2 = 0` (the same

@@ -68,6 +68,18 @@ best = max(
 print(f"best accuracy of any line on the grid: {best:.0%}")
 
 # %% [markdown]
+# Then why did training stop at 50%, not 75%? Training lowers the loss, not the error count. A
+# line that gets 3 points right is confidently wrong on the fourth, and for XOR that costs more
+# than it gains; the lowest loss a line can reach is $\log 2 \approx 0.693$, by scoring every point 0
+# ("no idea"). That is where the trained neuron sits; which side of 0 its tiny scores fall on (the
+# colour of its picture below) is chance.
+
+# %%
+with no_grad():
+    print("the trained neuron's scores:", [f"{neuron(x).data:.1e}" for x in X])
+    print(f"its loss: {binary_cross_entropy_with_logits([neuron(x) for x in X], y).data:.4f}")
+
+# %% [markdown]
 # ## One hidden layer solves it
 # Four tanh neurons, then one output neuron: the hidden layer bends the space so that one line
 # (the output neuron's) can split it.

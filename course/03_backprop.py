@@ -117,8 +117,8 @@ with no_grad():
     grid = [i / 30 * 4 - 1.5 for i in range(31)]
     scores = [[model([a, c]).data for a in grid] for c in [j / 30 * 2.5 - 1 for j in range(31)]]
 plt.contourf(grid, [j / 30 * 2.5 - 1 for j in range(31)], scores, levels=[-1e9, 0, 1e9], colors=["#f6c89f", "#a6c8ea"])
-plt.scatter([p[0] for p in X], [p[1] for p in X], c=y, cmap="coolwarm", edgecolors="k")
-plt.title("the decision boundary after 60 steps")
+plt.scatter([p[0] for p in X], [p[1] for p in X], c=["tab:blue" if t else "tab:orange" for t in y], edgecolors="k")
+plt.title("after 60 steps: blue where the model says class 1, orange class 0")
 plt.show()
 
 # %% [markdown]

@@ -126,7 +126,7 @@ check_true(horizontal is not ... and strongest(X[1][0], horizontal) > strongest(
 # %% [markdown]
 # **4.2** Write `conv_value(image, kernel)`: the same convolution as `convolve`, but for Values
 # (the image and kernel may hold Values), returning the top-left entry of the feature map as a
-# Value. The check runs gradcheck on it for a 3×3 image and a 2×2 kernel.
+# Value. The check runs gradcheck on it for a 3×3 image and a 2×2 kernel, and checks its value.
 
 # %%
 def conv_value(image, kernel):
@@ -139,7 +139,8 @@ def corner(*v):
     return conv_value(image, kernel)
 
 
-check_gradients(corner, [0.1 * i - 0.3 for i in range(13)])
+check_gradients(corner, [0.1 * i - 0.3 for i in range(13)],
+                expected=lambda *v: v[0] * v[9] + v[1] * v[10] + v[3] * v[11] + v[4] * v[12])
 
 # %% [markdown]
 # **4.3** Train a `BarNet` for only 10 steps (seed 0, same data and optimizer settings) and store

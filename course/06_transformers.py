@@ -147,14 +147,16 @@ plt.show()
 # **6.1** Attention with scalars: write `attend(q, k1, k2, k3, v1, v2, v3)`, one query number,
 # three key numbers and three value numbers, returning $\sum_j \text{softmax}_j(q\,k_j)\, v_j$ as a
 # Value. Use Value operations only (`exp`, `+`, `*`, `/`), so gradients flow; the check runs
-# gradcheck through all seven inputs.
+# gradcheck through all seven inputs and compares your values with `nn`'s attention.
 
 # %%
 def attend(q, k1, k2, k3, v1, v2, v3):
     ...  # your code here
 
 
-check_gradients(attend, [0.5, 1.0, -1.0, 2.0, 0.3, -0.7, 1.1])
+check_gradients(attend, [0.5, 1.0, -1.0, 2.0, 0.3, -0.7, 1.1],  # values checked against nn's attention
+                expected=lambda q, k1, k2, k3, v1, v2, v3: scaled_dot_product_attention(
+                    [[q]], [[k1], [k2], [k3]], [[v1], [v2], [v3]])[0][0])
 
 # %% [markdown]
 # **6.2** Count the model's parameters by hand: the two embedding tables, the query/key/value

@@ -13,7 +13,7 @@ from exercises import check_gradients, check_true
 
 import nn
 from engine import no_grad
-from nn import GPT, CharTokenizer, softmax
+from nn import GPT, CharTokenizer, scaled_dot_product_attention, softmax
 
 words = nn.datasets.names()
 tok = CharTokenizer(words)
@@ -30,7 +30,9 @@ def attend(q, k1, k2, k3, v1, v2, v3):
     return (exps[0] * v1 + exps[1] * v2 + exps[2] * v3) / total
 
 
-check_gradients(attend, [0.5, 1.0, -1.0, 2.0, 0.3, -0.7, 1.1])
+check_gradients(attend, [0.5, 1.0, -1.0, 2.0, 0.3, -0.7, 1.1],  # values checked against nn's attention
+                expected=lambda q, k1, k2, k3, v1, v2, v3: scaled_dot_product_attention(
+                    [[q]], [[k1], [k2], [k3]], [[v1], [v2], [v3]])[0][0])
 
 # %% [markdown]
 # **6.2** Embeddings 27 × 16 + 16 × 16; attention 4 projections of 16 × 16; MLP 16 × 64 + 64 × 16;

@@ -67,7 +67,9 @@ for activation in ("sigmoid", "relu"):
 # A trained ReLU network, 3 hidden layers of 8. Each small picture is one unit: how strongly it
 # fires at each point of the input plane. Units of the first layer can only draw a straight edge
 # (each is one neuron of the inputs); units of the last hidden layer combine those edges into
-# bent regions shaped like the moons.
+# bent regions that follow the moons (the dots: blue one class, orange the other). A unit that is
+# black everywhere outputs 0 at every point of the plane: a "dead" ReLU, which gets no gradient
+# and so never recovers; its title says so. The network does its job with the units it has left.
 
 # %%
 nn.manual_seed(1)
@@ -92,12 +94,18 @@ def unit_maps(model, layer_index):
     return grids
 
 
-fig, axes = plt.subplots(2, 8, figsize=(14, 3.8))
+extent = (steps[0], steps[-1], steps[0] * 0.75 + 0.25, steps[-1] * 0.75 + 0.25)  # the plane the grids cover
+fig, axes = plt.subplots(2, 8, figsize=(14, 4.2))
 for row, layer_index in enumerate((0, 2)):
     for u, grid in enumerate(unit_maps(model, layer_index)):
-        axes[row][u].imshow(grid, origin="lower", cmap="magma")
-        axes[row][u].axis("off")
-    axes[row][0].set_title(["first hidden layer", "last hidden layer"][row], loc="left")
+        ax = axes[row][u]
+        ax.imshow(grid, origin="lower", cmap="magma", extent=extent, aspect="auto")
+        ax.scatter([p[0] for p in X], [p[1] for p in X], c=["tab:blue" if t else "tab:orange" for t in y], s=3)
+        top = max(max(r) for r in grid)
+        ax.set_title(f"largest {top:.2f}" if top > 0 else "dead: 0 everywhere", fontsize=8)
+        ax.axis("off")
+    axes[row][0].text(0, 1.25, ["first hidden layer", "last hidden layer"][row], transform=axes[row][0].transAxes)
+plt.tight_layout()
 plt.show()
 
 # %% [markdown]
@@ -111,7 +119,7 @@ plt.show()
 # %%
 deriv10 = ...  # your code here
 
-check_true(deriv10 is not ... and 0 < deriv10 < 0.25 ** 9, "the gradient through 10 sigmoids is tiny")
+check_true(deriv10 is not ... and 0 < deriv10 < 0.25 ** 10, "the gradient through 10 sigmoids is tiny")
 
 # %% [markdown]
 # **7.2** Store in `relu_ratio` the first-to-last gradient ratio of the untrained ReLU network

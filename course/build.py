@@ -68,7 +68,13 @@ def execute(nb, cwd: Path = HERE):
     """Run ``nb`` top to bottom in a fresh python3 kernel (nbclient); raises on the first error."""
     from nbclient import NotebookClient
 
-    NotebookClient(nb, timeout=TIMEOUT, kernel_name="python3", resources={"metadata": {"path": str(cwd)}}).execute()
+    NotebookClient(
+        nb,
+        timeout=TIMEOUT,
+        kernel_name="python3",
+        record_timing=False,  # no timestamps in the cells: a rebuild changes only what the code changed
+        resources={"metadata": {"path": str(cwd)}},
+    ).execute()
     return nb
 
 

@@ -25,7 +25,7 @@ class Result:
         self.ok = ok
         self.message = ("✓ " if ok else "✗ not yet: ") + message
 
-    def __bool__(self) -> Result:
+    def __bool__(self) -> bool:
         return self.ok
 
     def __repr__(self) -> str:
@@ -36,26 +36,45 @@ def _report(ok: bool, message: str) -> Result:
     return Result(ok, message)
 
 
-def _unfinished(result: object) -> Result:
+def _unfinished(result: object) -> bool:
     return result is None or result is Ellipsis
 
 
-def check_gradients(fn: Callable[..., Value], *points: float | Sequence[float]) -> Result:
+def check_gradients(fn: Callable[..., Value], *points: float | Sequence[float],
+                    expected: Callable[..., object] | None = None) -> Result:
     """``fn`` of Values gives gradients that match central differences at each point.
 
     A point is a number (for a function of one Value) or a list of numbers (one per argument).
+    With ``expected`` (a function of the same numbers, giving a number or a Value), the value
+    ``fn`` computes must be that one too: gradients alone agree for any function built of Values.
+
+    >>> check_gradients(lambda x: x * 3, 1.0, expected=lambda x: x * 2)
+    ✗ not yet: at 1.0 your function gives 3.0, expected 2.0
     """
     for point in points:
         args = [point] if isinstance(point, (int, float)) else list(point)
         try:
-            if _unfinished(fn(*[Value(a) for a in args])):
+            got = fn(*[Value(a) for a in args])
+            if _unfinished(got):
                 return _report(False, "your function returns nothing yet")
+            want = got if expected is None else expected(*args)
+            if not _same(got, want):
+                return _report(False, f"at {point} your function gives {_number(got)!r}, expected {_number(want)!r}")
             gradcheck(fn, args)
         except GradcheckError as err:
             return _report(False, f"gradcheck disagrees at {point}: {err}")
         except Exception as err:  # a learner's bug: say what it was, keep the notebook running
             return _report(False, f"at {point}: {type(err).__name__}: {err}")
-    return _report(True, f"gradients match central differences at {len(points)} point(s)")
+    what = "values right and gradients match" if expected is not None else "gradients match"
+    return _report(True, f"{what} central differences at {len(points)} point(s)")
+
+
+def _number(x: object) -> float:
+    return x.data if isinstance(x, Value) else float(x)
+
+
+def _same(got: object, want: object) -> bool:
+    return math.isclose(_number(got), _number(want), rel_tol=1e-9, abs_tol=1e-9)
 
 
 def check_values(fn: Callable[[float], object], expected: Callable[[float], float], points: Sequence[float],
@@ -68,10 +87,8 @@ def check_values(fn: Callable[[float], object], expected: Callable[[float], floa
             return _report(False, f"at x = {x}: {type(err).__name__}: {err}")
         if _unfinished(got):
             return _report(False, "your function returns nothing yet")
-        got = got.data if isinstance(got, Value) else float(got)
-        want = expected(x)
-        if not math.isclose(got, want, rel_tol=1e-9, abs_tol=1e-9):
-            return _report(False, f"at x = {x} you get {got!r}, expected {want!r}")
+        if not _same(got, expected(x)):
+            return _report(False, f"at x = {x} you get {_number(got)!r}, expected {expected(x)!r}")
     return _report(True, f"{what} right at {len(points)} point(s)")
 
 

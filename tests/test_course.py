@@ -9,6 +9,7 @@ is run again.  The solutions notebooks must pass every exercise check.
 from __future__ import annotations
 
 import importlib.util
+import re
 from pathlib import Path
 
 import pytest
@@ -59,6 +60,22 @@ def texts(nb) -> list[tuple[int, str]]:
     return shown
 
 
+def shown_kinds(nb) -> list[tuple[int, tuple[str, ...]]]:
+    """Which kinds of output (printed text, a picture, an HTML page...) each code cell shows.
+
+    Pictures differ in bytes from machine to machine, so only their presence is compared: a
+    committed notebook whose picture was deleted, or that lacks one a fresh run draws, fails.
+    """
+    kinds = []
+    for index, cell in enumerate(nb.cells):
+        if cell.cell_type == "code":
+            mimes = {"stream"} if any(out.output_type == "stream" for out in cell.outputs) else set()
+            for out in cell.outputs:
+                mimes.update(out.get("data", {}))
+            kinds.append((index, tuple(sorted(mimes))))
+    return kinds
+
+
 @pytest.mark.parametrize("script", SCRIPTS, ids=lambda p: p.stem)
 def test_notebook_matches_its_script_and_ran_in_order(script):
     nb = committed(script)
@@ -82,12 +99,17 @@ def test_notebook_runs_in_a_fresh_kernel_and_prints_what_it_shows(script):
             cell.outputs, cell.execution_count = [], None
     build.execute(fresh)  # raises CellExecutionError naming the cell on any error
     assert texts(fresh) == texts(nb), f"{script.stem}: the committed outputs are stale: run python course/build.py"
+    assert shown_kinds(fresh) == shown_kinds(nb), f"{script.stem}: a cell shows other outputs than a fresh run"
     if script.stem.endswith("_solutions"):
         checks = [text for _, text in texts(fresh) if text.startswith(("✓", "✗"))]
         assert checks and all(text.startswith("✓") for text in checks), checks
 
 
-def test_every_chapter_links_the_api_pages():
+def test_every_chapter_links_the_api_pages_and_the_links_resolve():
     for chapter in CHAPTERS:
         text = chapter.read_text(encoding="utf-8")
         assert "../docs/" in text, f"{chapter.name} links no API page"
+        markdown = "\n".join(line for line in text.splitlines() if line.startswith("#"))  # not the code
+        targets = re.findall(r"\]\(([^)\s#]+)(?:#[^)]*)?\)", markdown)
+        missing = [t for t in targets if "://" not in t and not (COURSE / t).exists()]
+        assert not missing, f"{chapter.name} links to files that do not exist: {missing}"
