@@ -40,6 +40,7 @@ def test_text_output_progress_samples_attention_and_pictures(tmp_path):
     assert "trained 4 steps compiled (" in out and "3 samples in" in out
     assert len([line for line in out.splitlines() if line[:4].strip().isdigit() and line.startswith("  ")]) >= 3
     assert "(percent; rows look at columns)" in out
+    assert "step/s" not in out  # tqdm's bar (installed here) goes to stderr
     for name in ("gpt_loss.png", "gpt_attention.png"):
         path = tmp_path / "out" / name
         assert path.read_bytes()[:8] == PNG and f"to {path}" in out
