@@ -98,7 +98,11 @@ def train(model: GPT, docs: list[str], tok: CharTokenizer, steps: int = STEPS,
 
 
 class Progress:
-    """Step, loss and steps/s as training goes: tqdm's bar where tqdm is installed, else a line every 10%."""
+    """Step, loss and steps/s as training goes: tqdm's bar where tqdm is installed, else a line every 10%.
+
+    The bar goes to stderr, as every demo's progress does (``demos._progress``), so stdout
+    redirected to a file holds the results and not the bar's carriage returns.
+    """
 
     def __init__(self, steps: int):
         self.steps, self.start = steps, time.perf_counter()
@@ -107,7 +111,7 @@ class Progress:
         except ImportError:
             self.bar = None
         else:
-            self.bar = tqdm(total=steps, unit="step", file=sys.stdout)
+            self.bar = tqdm(total=steps, unit="step", file=sys.stderr)
 
     def __call__(self, step: int, loss: float) -> None:
         if self.bar is not None:
