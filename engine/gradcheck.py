@@ -219,6 +219,9 @@ def _run_check(evaluate, points, names, eps, atol, rtol, fast_mode, seed) -> Non
             f"gradcheck: f cannot be evaluated at the given point, which is outside an op's domain:\n  {err}",
             cause="domain",
         ) from err
+    if not outputs:
+        raise ValueError("gradcheck: f returned no outputs, so there is nothing to check; return the Value "
+                         "(or list of Values) whose gradients you want checked")
     analytical = _analytical(outputs, points)  # analytical[j][i] = d(output j)/d(point i)
     if fast_mode:
         rng = random.Random(seed)

@@ -290,3 +290,10 @@ def test_bad_arguments_are_refused_with_what_was_expected():
         gradcheck(lambda x: x, [1.0], eps=0)
     with pytest.raises(ValueError, match="atol must be a finite number >= 0, got -1"):
         gradcheck(lambda x: x, [1.0], atol=-1)
+
+
+@pytest.mark.parametrize("nothing", [[], (), [[]]])
+def test_a_function_with_no_outputs_is_refused_not_passed(nothing):
+    # It used to return True: a check that checked nothing.
+    with pytest.raises(ValueError, match="f returned no outputs, so there is nothing to check"):
+        gradcheck(lambda x: nothing, [1.0])
