@@ -195,7 +195,7 @@ def _class_index(t: object, i: int, n_classes: int, ignore_index: int) -> int:
         raise TypeError(f"cross_entropy: target {i} must be a class index (an int) or a list of {n_classes} class "
                         f"probabilities, got {type(t).__name__} {t!r}")
     if not 0 <= t < n_classes and t != ignore_index:
-        raise ValueError(f"cross_entropy: target {i} must be a class index in 0..{n_classes - 1}, got {t} "
+        raise ValueError(f"cross_entropy: target {i} must be a class index in 0..{n_classes - 1}, got {short(t)} "
                          f"(or ignore_index={ignore_index} to leave the example out)")
     return t
 

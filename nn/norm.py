@@ -17,6 +17,7 @@ import sys
 import engine
 from engine import Value, dot
 
+from .checks import short
 from .init import check_rng
 from .layers import _check_size
 from .module import Module
@@ -132,7 +133,7 @@ class Dropout(Module):
 
     def __init__(self, p: float = 0.5, *, rng: random.Random | None = None):
         if isinstance(p, bool) or not isinstance(p, numbers.Real) or not 0.0 <= p <= 1.0:
-            raise ValueError(f"Dropout: p (the probability of dropping a value) must be in [0, 1], got {p!r}")
+            raise ValueError(f"Dropout: p (the probability of dropping a value) must be in [0, 1], got {short(p)}")
         self.p = float(p)
         self._rng = check_rng(rng, "Dropout")
 

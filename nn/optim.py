@@ -7,6 +7,8 @@ ValueError or TypeError naming it), and a step refuses a gradient that is not a 
 number (a complex number or a Value) rather than move a parameter by it.
 
 >>> from engine import Value
+
+from .checks import short
 >>> w = Value(1.0)
 >>> opt = SGD([w], lr=0.1)
 >>> (w * w).backward()      # d(w*w)/dw = 2
@@ -22,6 +24,8 @@ from collections.abc import Iterable
 
 from engine import Value
 
+from .checks import short
+
 __all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop"]
 
 
@@ -32,7 +36,7 @@ def _number(where: str, name: str, x: object, *, low: float = 0.0, below: float 
     try:
         x = float(x)
     except OverflowError:
-        raise ValueError(f"{where}: {name} is too large for a float, got {x!r}") from None
+        raise ValueError(f"{where}: {name} is too large for a float, got {short(x)}") from None
     if not (math.isfinite(x) and x >= low and (below is None or x < below)):
         bounds = f">= {low}" + (f" and < {below}" if below is not None else "")
         raise ValueError(f"{where}: {name} must be {bounds}, got {x!r}")
