@@ -113,3 +113,13 @@ def test_every_chapter_links_the_api_pages_and_the_links_resolve():
         targets = re.findall(r"\]\(([^)\s#]+)(?:#[^)]*)?\)", markdown)
         missing = [t for t in targets if "://" not in t and not (COURSE / t).exists()]
         assert not missing, f"{chapter.name} links to files that do not exist: {missing}"
+
+
+def test_the_exercise_checks_run_their_own_examples():
+    import doctest
+
+    spec = importlib.util.spec_from_file_location("course_exercises", COURSE / "exercises.py")
+    exercises = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(exercises)
+    result = doctest.testmod(exercises, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
+    assert result.attempted > 0 and result.failed == 0, result
