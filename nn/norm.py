@@ -67,8 +67,8 @@ class LayerNorm(_LastDimNorm):
     def __init__(self, normalized_shape: int | tuple[int], eps: float = 1e-5, elementwise_affine: bool = True,
                  bias: bool = True):
         self._setup(normalized_shape, eps)
-        self.weight = [Value(1.0) for _ in range(normalized_shape)] if elementwise_affine else None
-        self.bias = [Value(0.0) for _ in range(normalized_shape)] if elementwise_affine and bias else None
+        self.weight = [Value(1.0) for _ in range(self.normalized_shape)] if elementwise_affine else None
+        self.bias = [Value(0.0) for _ in range(self.normalized_shape)] if elementwise_affine and bias else None
 
     def _normalize(self, x: list) -> list:
         n = self.normalized_shape

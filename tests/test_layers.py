@@ -585,3 +585,8 @@ def test_conv_parameters_are_named_and_sized_like_pytorchs():
     bound = 1.0 / math.sqrt(2 * 3 * 2)
     assert all(abs(p.data) <= bound for p in conv.parameters())
     assert repr(conv) == "Conv2d(2, 3, kernel_size=(3, 2), stride=(1, 1), padding=(0, 0), bias=True)"
+
+
+def test_layernorm_takes_its_shape_as_a_one_item_tuple_as_torch_does():
+    norm = nn.LayerNorm((4,))
+    assert norm.normalized_shape == 4 and len(norm.weight) == len(norm.bias) == 4
