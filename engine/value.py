@@ -300,12 +300,15 @@ def _node(data: float, inputs: tuple, op: Op | None) -> Value:
 
 
 _new_value = object.__new__
+_FLOAT_INT_LIMIT = 2**1023  # ints below this convert to float without overflow; bigger ones take as_float's error
 
 
 def _lift(x: object, where: str) -> Value | None:
     """A Value as is; a plain real number as a new constant leaf; anything else None."""
     if type(x) is float:
         return _node(x, (), None)
+    if type(x) is int and -_FLOAT_INT_LIMIT < x < _FLOAT_INT_LIMIT:  # fast path: the 2 in x * 2, no ABC check
+        return _node(float(x), (), None)
     if isinstance(x, Value):
         return x
     if isinstance(x, numbers.Real) and not isinstance(x, bool):
