@@ -5,6 +5,7 @@ import math
 import os
 import pathlib
 import random
+import shutil
 import signal
 import stat
 import subprocess
@@ -430,9 +431,13 @@ def test_saving_into_a_missing_folder_names_the_folder(tmp_path):
 
 def test_a_folder_without_write_permission_names_the_file_not_the_temporary():
     # Run as another user (root may write anywhere), so the permission is really checked; the folder is
-    # outside pytest's tmp_path, which only its owner may enter.
+    # outside pytest's tmp_path, which only its owner may enter.  That user may not enter the checkout
+    # either (a clone in a private folder), so it runs a copy of the two packages with the base interpreter.
     top = pathlib.Path(tempfile.mkdtemp())
     os.chmod(top, 0o755)
+    for package in ("engine", "nn"):
+        shutil.copytree(pathlib.Path(ROOT) / package, top / "code" / package,
+                        ignore=shutil.ignore_patterns("__pycache__"))
     folder = top / "ro"
     folder.mkdir()
     Linear(1, 1).save(folder / "m.json")
@@ -440,8 +445,9 @@ def test_a_folder_without_write_permission_names_the_file_not_the_temporary():
     os.chmod(folder, 0o555)
     code = f"import nn; nn.Linear(1, 1).save({str(folder / 'm.json')!r})"
     run_as = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"] if os.geteuid() == 0 else []
-    out = subprocess.run([*run_as, sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
-                         env={**os.environ, "PYTHONPATH": ROOT})
+    python = sys._base_executable if run_as else sys.executable
+    out = subprocess.run([*run_as, python, "-c", code], capture_output=True, text=True, timeout=120,
+                         env={**os.environ, "PYTHONPATH": str(top / "code")}, cwd=top)
     assert "PermissionError: [Errno 13] Linear.save: could not write" in out.stderr, out.stderr
     assert ".tmp" not in out.stderr.splitlines()[-1]
     assert (folder / "m.json").read_bytes() == old and _leftovers(folder) == []
