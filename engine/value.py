@@ -322,6 +322,8 @@ def _binary(op: Op, a: object, b: object):
         # Fast path for add, sub, mul (``python -m benchmarks``: the chain's forward ~25% faster):
         # the same nodes as _lift and _node make, built inline.  Anything unusual (an error,
         # a result that is not a float, another operand type) takes the readable way below.
+        if type(b) is int and -_FLOAT_INT_LIMIT < b < _FLOAT_INT_LIMIT:
+            b = float(b)
         if type(b) is float:
             leaf = _new_value(Value)
             leaf._data = b
