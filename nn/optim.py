@@ -169,11 +169,13 @@ class Adam(Optimizer):
         self.v = [0.0] * len(self.params)
 
     def step(self) -> None:
-        grads = self._grads()
+        self._update(self._grads(), self.weight_decay)
+
+    def _update(self, grads: list[float], decay: float) -> None:
+        """One Adam step with ``decay`` added to the gradients (AdamW passes 0: it decays the weights)."""
         self.steps += 1
         beta1, beta2 = self.betas
         lr, eps = self.lr, self.eps
-        decay = self.weight_decay if type(self) is Adam else 0.0  # AdamW decays the weights instead
         correction1 = 1.0 - beta1**self.steps
         correction2 = 1.0 - beta2**self.steps
         m, v, sqrt = self.m, self.v, math.sqrt
@@ -213,12 +215,12 @@ class AdamW(Adam):
         super().__init__(params, lr, betas, eps, weight_decay)
 
     def step(self) -> None:
-        self._grads()  # refuse a bad grad before the decay moves anything
+        grads = self._grads()  # refuse a bad grad before the decay moves anything
         shrink = 1.0 - self.lr * self.weight_decay
         if shrink != 1.0:
             for p in self.params:
                 p.data *= shrink
-        super().step()
+        self._update(grads, 0.0)
 
 
 class RMSprop(Optimizer):
