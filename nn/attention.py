@@ -28,9 +28,10 @@ from collections.abc import Sequence
 import engine
 from engine import Value, dot
 
+from .checks import check_size, short
 from .functional import is_graph_index, softmax
 from .init import check_rng, xavier_uniform_
-from .layers import Linear, _check_size
+from .layers import Linear
 from .module import Module
 from .shapes import Nested, expect_shape, flatten, values
 
@@ -57,8 +58,8 @@ class Embedding(Module):
     """
 
     def __init__(self, num_embeddings: int, embedding_dim: int, *, rng: random.Random | None = None):
-        self.num_embeddings = _check_size("Embedding", "num_embeddings", num_embeddings)
-        self.embedding_dim = _check_size("Embedding", "embedding_dim", embedding_dim)
+        self.num_embeddings = check_size("Embedding: num_embeddings", num_embeddings)
+        self.embedding_dim = check_size("Embedding: embedding_dim", embedding_dim)
         rng = check_rng(rng, "Embedding")
         self.weight = [[Value(rng.gauss(0.0, 1.0)) for _ in range(embedding_dim)] for _ in range(num_embeddings)]
 
@@ -88,12 +89,7 @@ def _check_mask(where: str, mask: object, rows: int, cols: int) -> None:
                   for r in mask))
     if not ok:
         raise ValueError(f"{where}: attn_mask must be a [target_len={rows}][source_len={cols}] list of True/False, "
-                         f"got {_short(mask)}")
-
-
-def _short(x: object, limit: int = 80) -> str:
-    text = repr(x)
-    return text if len(text) <= limit else text[: limit - 3] + "..."
+                         f"got {short(mask, 80)}")
 
 
 def scaled_dot_product_attention(query: Nested, key: Nested, value: Nested, attn_mask: Nested | None = None,
@@ -213,8 +209,8 @@ class MultiheadAttention(Module):
     """
 
     def __init__(self, embed_dim: int, num_heads: int, bias: bool = True, *, rng: random.Random | None = None):
-        self.embed_dim = _check_size("MultiheadAttention", "embed_dim", embed_dim)
-        self.num_heads = _check_size("MultiheadAttention", "num_heads", num_heads)
+        self.embed_dim = check_size("MultiheadAttention: embed_dim", embed_dim)
+        self.num_heads = check_size("MultiheadAttention: num_heads", num_heads)
         if embed_dim % num_heads:
             raise ValueError(f"MultiheadAttention: embed_dim must be divisible by num_heads, got embed_dim="
                              f"{embed_dim} and num_heads={num_heads}")

@@ -22,9 +22,10 @@ from collections.abc import Sequence
 from engine import Value, no_grad
 
 from .attention import Embedding, KVCache
+from .checks import check_size
 from .functional import softmax
 from .init import check_rng, normal_
-from .layers import Linear, _check_size
+from .layers import Linear
 from .module import Module
 from .norm import RMSNorm
 from .transformer import TransformerBlock
@@ -53,9 +54,9 @@ class GPT(Module):
 
     def __init__(self, vocab_size: int, block_size: int = 16, n_embd: int = 16, n_head: int = 4, n_layer: int = 1,
                  eps: float = 1e-5, init_std: float = 0.08, *, rng: random.Random | None = None):
-        self.vocab_size = _check_size("GPT", "vocab_size", vocab_size)
-        self.block_size = _check_size("GPT", "block_size", block_size)
-        _check_size("GPT", "n_layer", n_layer)
+        self.vocab_size = check_size("GPT: vocab_size", vocab_size)
+        self.block_size = check_size("GPT: block_size", block_size)
+        check_size("GPT: n_layer", n_layer)
         scratch = random.Random(0)  # the layers' own inits, all overwritten below
         self.wte = Embedding(vocab_size, n_embd, rng=scratch)  # token embeddings
         self.wpe = Embedding(block_size, n_embd, rng=scratch)  # position embeddings

@@ -29,11 +29,6 @@ from .shapes import Nested
 __all__ = ["Neuron", "Layer", "MLP", "Linear", "Sequential", "ReLU", "Tanh", "Sigmoid"]
 
 
-def _check_size(where: str, what: str, n: object) -> int:
-    """Kept for nn/attention.py and nn/norm.py until they call ``checks.check_size`` themselves."""
-    return check_size(f"{where}: {what}", n)
-
-
 def _bad_input(module: Module, x: object, expected: int) -> None:
     """Raise the error for an input of the wrong kind or length (kept off the fast path)."""
     shown = short(x, 80)

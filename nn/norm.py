@@ -17,9 +17,8 @@ import sys
 import engine
 from engine import Value, dot
 
-from .checks import short
+from .checks import check_size, short
 from .init import check_rng
-from .layers import _check_size
 from .module import Module
 from .shapes import Nested, format_shape, shape
 
@@ -33,7 +32,7 @@ class _LastDimNorm(Module):
         where = type(self).__name__
         if isinstance(normalized_shape, (tuple, list)) and len(normalized_shape) == 1:
             normalized_shape = normalized_shape[0]
-        self.normalized_shape = _check_size(where, "normalized_shape (the vector length)", normalized_shape)
+        self.normalized_shape = check_size(f"{where}: normalized_shape (the vector length)", normalized_shape)
         if isinstance(eps, bool) or not isinstance(eps, numbers.Real) or not eps > 0:
             raise ValueError(f"{where}: eps must be a number > 0, got {eps!r}")
         self.eps = float(eps)

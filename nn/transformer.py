@@ -11,8 +11,9 @@ from __future__ import annotations
 import random
 
 from .attention import KVCache, MultiheadAttention, Vector
+from .checks import check_size
 from .functional import activation as _activation_fn
-from .layers import Linear, _check_size
+from .layers import Linear
 from .module import Module
 from .norm import Dropout, LayerNorm, RMSNorm
 from .shapes import Nested, expect_shape, values
@@ -54,9 +55,9 @@ class TransformerBlock(Module):
                  activation: str = "relu", layer_norm_eps: float = 1e-5, norm_first: bool = False,
                  causal: bool = False, bias: bool = True, norm: str = "layernorm", norm_affine: bool = True,
                  *, rng: random.Random | None = None):
-        self.d_model = _check_size("TransformerBlock", "d_model", d_model)
+        self.d_model = check_size("TransformerBlock: d_model", d_model)
         dim_feedforward = 4 * d_model if dim_feedforward is None else dim_feedforward
-        self.dim_feedforward = _check_size("TransformerBlock", "dim_feedforward", dim_feedforward)
+        self.dim_feedforward = check_size("TransformerBlock: dim_feedforward", dim_feedforward)
         self._act = _activation_fn(activation, "TransformerBlock: activation")
         self.activation = activation
         self.norm_first = bool(norm_first)
