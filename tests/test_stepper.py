@@ -453,3 +453,10 @@ def test_the_demo_prints_every_step_and_writes_the_walkthrough(tmp_path, capsys)
     assert "n = (x1*w1 + x2*w2) + b:\n    dL/d(x1*w1 + x2*w2) += dL/dn * dn/d(x1*w1 + x2*w2)" in out
     page = (tmp_path / "step_through.html").read_text()
     assert page.count('<section class="crw-frame"') == 6
+
+
+def test_a_seed_too_large_for_a_float_is_a_value_error_naming_the_gradient():
+    x = Value(2.0, label="x")
+    y = x * x
+    with pytest.raises(ValueError, match="backward_steps: gradient is too large for a float"):
+        next(backward_steps(y, 10**400))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numbers
 
+from ..backward import as_float
 from ..text import node_names
 from ..value import Value, rule_of, topological_order
 
@@ -48,7 +49,7 @@ def check_gradient(gradient: object, where: str) -> float:
         raise TypeError(
             f"{where}: gradient must be a real number such as 1.0, got {type(gradient).__name__} {gradient!r}"
         )
-    return float(gradient)
+    return as_float(gradient, f"{where}: gradient")  # a real number; an int too large for a float is a ValueError
 
 
 class Walk:
