@@ -49,6 +49,9 @@ class _LastDimNorm(Module):
             return [self._each_vector(row, rank - 1) for row in x]
         return self._normalize(x)
 
+    def extra_repr(self) -> str:
+        return f"({self.normalized_shape},), eps={self.eps}, elementwise_affine={self.weight is not None}"
+
 
 class LayerNorm(_LastDimNorm):
     """Normalize each vector to mean 0 and variance 1, then scale by ``weight`` and shift by ``bias``.
@@ -81,10 +84,6 @@ class LayerNorm(_LastDimNorm):
             out = [o + b for o, b in zip(out, self.bias)]
         return out
 
-    def extra_repr(self) -> str:
-        return f"({self.normalized_shape},), eps={self.eps}, elementwise_affine={self.weight is not None}"
-
-
 class RMSNorm(_LastDimNorm):
     """Divide each vector by its root mean square, then scale by ``weight`` (if learned).
 
@@ -110,10 +109,6 @@ class RMSNorm(_LastDimNorm):
         if self.weight is None:
             return [xi * inv_rms for xi in x]
         return [xi * inv_rms * w for xi, w in zip(x, self.weight)]
-
-    def extra_repr(self) -> str:
-        return f"({self.normalized_shape},), eps={self.eps}, elementwise_affine={self.weight is not None}"
-
 
 class Dropout(Module):
     """In training, zero each value with probability ``p`` and scale the rest by 1/(1-p); in eval, do nothing.

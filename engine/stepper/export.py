@@ -19,7 +19,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Protocol
 
-from ..graph import draw_dot, format_graph
+from ..draw import draw_dot
+from ..graph_text import format_graph
 from .walk import GraphChangedError, Walk, wrap
 from .words import Step, Text, assignment, explain_text, forward_steps_text
 
