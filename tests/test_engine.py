@@ -664,3 +664,16 @@ def test_the_core_imports_only_the_standard_library_and_lower_core_modules():
                 top = (node.module if isinstance(node, ast.ImportFrom) else node.names[0].name).split(".")[0]
                 assert top in sys.stdlib_module_names, (name, top)
         assert used <= allowed, (name, used - allowed)
+
+
+def test_an_int_operand_on_the_fast_path_is_the_same_constant_lifting_makes():
+    x = Value(1.5)
+    for k in (2, -7, 0, 2**1022, -(2**1022)):
+        for fast, slow in [(x * k, engine.apply("mul", x, Value(float(k)))),
+                           (k - x, engine.apply("sub", Value(float(k)), x))]:
+            constant = fast._prev[1] if fast._prev[0] is x else fast._prev[0]
+            assert type(constant.data) is float and constant.data == float(k) and constant.is_leaf
+            assert fast.data == slow.data
+    for huge in (2**1024, -(2**1100)):  # past the fast path's bound: the readable path's ValueError
+        with pytest.raises(ValueError, match="too large for a float"):
+            x * huge
